@@ -1,0 +1,73 @@
+//! Command-line interface: argument parsing and dispatch. Each subcommand lives in its
+//! own file with its own `Args` and `run`. The CLI calls sources, the gate and
+//! reporters; it never parses bytes itself.
+
+use clap::{Parser, Subcommand};
+
+use crate::exit::ExitStatus;
+
+mod check;
+mod firmware;
+mod inspect;
+mod matching;
+
+const EXIT_CODES: &str = "\
+Exit codes (all commands):
+  0  ok / allowed (warnings may be present)
+  1  blocked (match --select: no index fits)
+  2  usage error
+  3  cannot decide: a required fact is unknown (match --select: several indexes fit)
+  4  unreadable or corrupt input";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "oemgate",
+    version,
+    about = "Check a Windows image against this PC's licence before reimaging",
+    long_about = "Reads a Windows image's metadata (WIM, ESD, split SWM, or any of these inside an ISO), \
+                  reads what this PC is licensed for (OA3 key in ACPI MSDM, SLIC marker, operator declaration, \
+                  installed Windows), applies the Volume Licensing reimaging rules and answers allowed or blocked.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show every image's facts (edition, version, languages, architecture...)
+    Inspect(inspect::InspectArgs),
+    /// Show what this PC's firmware says it is licensed for
+    Firmware(firmware::FirmwareArgs),
+    /// Decide whether one image index may be applied to this PC
+    Check(check::CheckArgs),
+    /// List every index of an image with allowed/blocked for this PC
+    Match(matching::MatchArgs),
+}
+
+/// Parse arguments, run, return the exit status. Usage errors exit 2.
+pub fn main() -> ExitStatus {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitStatus::Ok,
+                _ => ExitStatus::Usage,
+            };
+        }
+    };
+    match cli.command {
+        Command::Inspect(a) => inspect::run(a),
+        Command::Firmware(a) => firmware::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Match(a) => matching::run(a),
+    }
+}
+
+/// Print a one-line error for `err` on stderr and return its exit status.
+pub(crate) fn fail(err: &crate::Error) -> ExitStatus {
+    eprintln!("oemgate: error: {err}");
+    err.exit_code()
+}

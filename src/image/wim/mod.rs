@@ -1,0 +1,1 @@
+//! WIM reader (placeholder).

@@ -1,0 +1,1 @@
+//! Linux platform readers (sysfs).
