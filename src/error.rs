@@ -28,6 +28,9 @@ pub enum Error {
     NotFound { what: String },
     /// Supported in the format but not by this tool (e.g. a compressed XML resource).
     Unsupported { structure: &'static str, offset: u64, message: String },
+    /// The arguments ask for something the input does not have (e.g. an index
+    /// the image lacks). Exit code 2.
+    Usage { message: String },
     /// Wraps an error with the file it came from.
     InFile { path: String, source: Box<Error> },
 }
@@ -64,7 +67,11 @@ impl Error {
 
     /// The process exit code this error maps to (see README, "Exit codes").
     pub fn exit_code(&self) -> crate::exit::ExitStatus {
-        crate::exit::ExitStatus::BadInput
+        match self {
+            Error::Usage { .. } => crate::exit::ExitStatus::Usage,
+            Error::InFile { source, .. } => source.exit_code(),
+            _ => crate::exit::ExitStatus::BadInput,
+        }
     }
 }
 
@@ -91,6 +98,7 @@ impl fmt::Display for Error {
             Error::Unsupported { structure, offset, message } => {
                 write!(f, "{structure} at offset {offset}: not supported: {message}")
             }
+            Error::Usage { message } => write!(f, "{message}"),
             Error::InFile { path, source } => write!(f, "{path}: {source}"),
         }
     }

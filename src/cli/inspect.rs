@@ -1,14 +1,42 @@
+use std::path::PathBuf;
+
 use clap::Args;
 
 use crate::exit::ExitStatus;
+use crate::image;
+use crate::report;
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// Print JSON instead of a table
+    /// The image: install.wim, install.esd, the first part of a split set (install.swm)
+    pub image: PathBuf,
+    /// Show only this image index
+    #[arg(long, value_name = "N")]
+    pub index: Option<u32>,
+    /// Print JSON (stable shape, see README) instead of a table
     #[arg(long)]
     pub json: bool,
+    /// Also show the WIM header and resource headers
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
-pub fn run(_args: InspectArgs) -> ExitStatus {
-    ExitStatus::CannotDecide
+pub fn run(args: InspectArgs) -> ExitStatus {
+    let mut rep = match image::open(&args.image) {
+        Ok(r) => r,
+        Err(e) => return super::fail(&e),
+    };
+    if let Some(n) = args.index {
+        match image::select_index(&rep, n) {
+            Ok(img) => rep.images = vec![img.clone()],
+            Err(e) => return super::fail(&e),
+        }
+    }
+    let out = if args.json {
+        report::inspect::json(&rep)
+    } else {
+        report::inspect::table(&rep, args.verbose, crate::platform::stdout_color())
+    };
+    print!("{out}");
+    ExitStatus::Ok
 }

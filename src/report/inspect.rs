@@ -1,1 +1,122 @@
+//! `inspect` output: a table per image for people, JSON for scripts.
 
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::style::Style;
+use crate::image::ImageReport;
+use crate::image::wim::resource::ResourceHeader;
+use crate::image::wim::xml::ImageInfo;
+
+/// JSON document for `inspect --json`. Shape documented in README ("JSON: inspect").
+#[derive(Serialize)]
+struct InspectJson<'a> {
+    oemgate: &'static str,
+    #[serde(flatten)]
+    report: &'a ImageReport,
+}
+
+pub fn json(rep: &ImageReport) -> String {
+    let doc = InspectJson { oemgate: env!("CARGO_PKG_VERSION"), report: rep };
+    let mut s = serde_json::to_string_pretty(&doc).expect("serialising plain data cannot fail");
+    s.push('\n');
+    s
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(|| "-".to_string(), |x| x.to_string())
+}
+
+fn resource_line(name: &str, r: &ResourceHeader) -> String {
+    if r.is_empty() {
+        return format!("  {name:<14} none\n");
+    }
+    format!(
+        "  {name:<14} offset {} size {} original {} flags {:#04x} [{}]\n",
+        r.offset,
+        r.size,
+        r.original_size,
+        r.flags,
+        r.flag_names().join(",")
+    )
+}
+
+pub fn table(rep: &ImageReport, verbose: bool, color: bool) -> String {
+    let st = Style { color };
+    let h = &rep.header;
+    let mut o = String::new();
+    let mut kind = format!("{}, {}", rep.container.describe(), rep.compression.name());
+    if rep.pipable {
+        kind.push_str(", pipable");
+    }
+    if rep.encrypted {
+        kind.push_str(", ENCRYPTED");
+    }
+    let _ = writeln!(o, "{}", st.bold(&rep.path));
+    let _ = writeln!(o, "  {:<14} {kind}", "Format");
+    let _ = writeln!(o, "  {:<14} {}", "Images", rep.images.len().max(h.image_count as usize));
+    if rep.parts.len() > 1 {
+        let names: Vec<&str> = rep.parts.iter().map(|p| p.name.as_str()).collect();
+        let _ = writeln!(o, "  {:<14} {} ({})", "Parts", rep.parts.len(), names.join(", "));
+    }
+    let _ = writeln!(o, "  {:<14} {}", "Boot index", h.boot_index);
+    let _ = writeln!(o, "  {:<14} {}", "Integrity", if rep.integrity.is_some() { "yes" } else { "no" });
+    let _ = writeln!(o, "  {:<14} {}", "GUID", h.guid);
+    if verbose {
+        let _ = writeln!(o, "  {:<14} {:#x}", "Version", h.version);
+        let _ = writeln!(o, "  {:<14} {:#x} [{}]", "Flags", h.flags, h.flag_names().join(","));
+        let _ = writeln!(o, "  {:<14} {}", "Chunk size", h.chunk_size);
+        let _ = writeln!(o, "  {:<14} {}/{}", "Part", h.part_number, h.total_parts);
+        o.push_str(&resource_line("Blob table", &h.blob_table));
+        o.push_str(&resource_line("XML data", &h.xml));
+        o.push_str(&resource_line("Boot metadata", &h.boot_metadata));
+        o.push_str(&resource_line("Integrity", &h.integrity));
+    }
+    for img in &rep.images {
+        o.push('\n');
+        image_block(&mut o, img, st);
+    }
+    o
+}
+
+fn image_block(o: &mut String, img: &ImageInfo, st: Style) {
+    let title = img.display_name.as_ref().or(img.name.as_ref()).cloned().unwrap_or_else(|| "(no name)".into());
+    let _ = writeln!(o, "{} {}", st.bold(&format!("Index {}:", img.index)), st.bold(&title));
+    let row = |o: &mut String, k: &str, v: String| {
+        let _ = writeln!(o, "  {k:<14} {v}");
+    };
+    if let Some(w) = &img.windows {
+        let edition = match (&w.edition_id, &w.installation_type) {
+            (Some(e), Some(t)) => format!("{e} ({t})"),
+            (e, _) => opt(e),
+        };
+        row(o, "Edition", edition);
+        let version = match (&w.version, &w.product_line) {
+            (Some(v), Some(line)) => format!("{v}  {line}"),
+            (v, _) => opt(v),
+        };
+        row(o, "Version", version);
+        row(o, "Architecture", w.arch.map_or("-".to_string(), |a| a.name.to_string()));
+        let langs = if w.languages.is_empty() { "-".to_string() } else { w.languages.join(", ") };
+        row(o, "Languages", format!("{langs} (default {})", opt(&w.default_language)));
+        if let Some(p) = &w.product_name {
+            row(o, "Product", p.clone());
+        }
+    } else {
+        row(o, "Windows", "no WINDOWS element (not a Windows installation image)".into());
+    }
+    row(o, "Name", opt(&img.name));
+    if let Some(d) = img.description.as_ref().or(img.display_description.as_ref()) {
+        row(o, "Description", d.clone());
+    }
+    row(o, "Files", format!("{} files, {} directories, {} bytes", opt(&img.file_count), opt(&img.dir_count), opt(&img.total_bytes)));
+    row(o, "Created", opt(&img.creation_time));
+    row(o, "Modified", opt(&img.last_modification_time));
+    if img.wimboot {
+        row(o, "WIMBoot", "yes".into());
+    }
+    for w in &img.warnings {
+        let _ = writeln!(o, "  {} {w}", st.yellow("warning:"));
+    }
+}

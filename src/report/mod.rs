@@ -2,3 +2,4 @@
 //! JSON for scripts, and CMTrace log lines. Nothing here reads input files.
 
 pub mod inspect;
+pub mod style;

@@ -1,0 +1,463 @@
+//! The WIM XML data resource: UTF-16LE text (with a byte-order mark) describing
+//! every image: names, counts, times and the WINDOWS element (edition, version,
+//! languages, architecture). Parsed into a bounded element tree first, then read
+//! field by field. Unknown elements are ignored; malformed XML is an error.
+
+use std::collections::BTreeSet;
+
+use quick_xml::events::Event;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::image::product;
+
+/// Deeper nesting than this is not a WIM's XML (real ones nest 5 levels).
+const MAX_DEPTH: usize = 64;
+/// More elements than this is not a WIM's XML (a 20-image install.wim has ~1,000).
+const MAX_ELEMENTS: usize = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WimXml {
+    /// `<WIM><TOTALBYTES>`: the WIM's size as recorded by its writer.
+    pub total_bytes: Option<u64>,
+    /// `<WIM><ESD><ENCRYPTED>`: the ESD's blob table is encrypted.
+    pub encrypted: bool,
+    /// Images sorted by index 1..=n.
+    pub images: Vec<ImageInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageInfo {
+    pub index: u32,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub display_name: Option<String>,
+    pub display_description: Option<String>,
+    pub flags: Option<String>,
+    pub dir_count: Option<u64>,
+    pub file_count: Option<u64>,
+    pub total_bytes: Option<u64>,
+    pub hard_link_bytes: Option<u64>,
+    /// ISO 8601 UTC, e.g. `2026-11-24T04:54:51Z`.
+    pub creation_time: Option<String>,
+    pub last_modification_time: Option<String>,
+    pub wimboot: bool,
+    pub windows: Option<WindowsInfo>,
+    /// Values that were present but could not be read (e.g. a non-numeric BUILD).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowsInfo {
+    pub arch: Option<Arch>,
+    pub product_name: Option<String>,
+    pub edition_id: Option<String>,
+    pub installation_type: Option<String>,
+    pub product_type: Option<String>,
+    pub product_suite: Option<String>,
+    pub hal: Option<String>,
+    pub system_root: Option<String>,
+    pub languages: Vec<String>,
+    pub default_language: Option<String>,
+    pub version: Option<Version>,
+    /// Friendly product line, e.g. "Windows 11, version 23H2", "Windows Server 2022".
+    pub product_line: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Arch {
+    /// PROCESSOR_ARCHITECTURE_* code as stored in `<ARCH>`.
+    pub code: u32,
+    /// "x86", "arm", "ia64", "x64", "arm64", or "unknown".
+    pub name: &'static str,
+}
+
+impl Arch {
+    pub fn from_code(code: u32) -> Arch {
+        let name = match code {
+            0 => "x86",
+            5 => "arm",
+            6 => "ia64",
+            9 => "x64",
+            12 => "arm64",
+            _ => "unknown",
+        };
+        Arch { code, name }
+    }
+
+    pub fn is_known(&self) -> bool {
+        self.name != "unknown"
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub build: u32,
+    pub spbuild: u32,
+    pub splevel: u32,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}.{}", self.major, self.minor, self.build, self.spbuild)
+    }
+}
+
+/// A parsed element: name, attributes, text and children.
+#[derive(Debug, Default)]
+struct Element {
+    name: String,
+    attrs: Vec<(String, String)>,
+    text: String,
+    children: Vec<Element>,
+}
+
+impl Element {
+    fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn path(&self, path: &[&str]) -> Option<&Element> {
+        path.iter().try_fold(self, |e, name| e.child(name))
+    }
+
+    fn text_at(&self, path: &[&str]) -> Option<String> {
+        self.path(path).map(|e| e.text.clone())
+    }
+}
+
+/// Decode the XML resource bytes (UTF-16LE with BOM) and parse them.
+/// `offset` is where the resource starts in the file (for messages).
+pub fn parse(bytes: &[u8], offset: u64) -> Result<WimXml> {
+    let text = decode_utf16le(bytes, offset)?;
+    let root = parse_tree(&text, offset)?;
+    read_wim(&root, offset)
+}
+
+/// UTF-16LE with a leading BOM (FF FE). wimlib accepts a missing BOM, so do we.
+pub fn decode_utf16le(bytes: &[u8], offset: u64) -> Result<String> {
+    const S: &str = "WIM XML data";
+    if bytes.len() % 2 != 0 {
+        return Err(Error::invalid(S, offset, "length", "an even number of bytes (UTF-16LE)", bytes.len().to_string()));
+    }
+    let body = bytes.strip_prefix(&[0xFF, 0xFE]).unwrap_or(bytes);
+    if body.len() >= 2 && body[0] != 0 && body[1] != 0 && body[..2] != [0xFE, 0xFF] {
+        // Two non-zero bytes up front: most likely UTF-8/ASCII, not UTF-16LE.
+        return Err(Error::invalid(S, offset, "encoding", "UTF-16LE text", "bytes that are not UTF-16LE"));
+    }
+    let units = body.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let mut out = String::with_capacity(body.len() / 2);
+    for (i, r) in char::decode_utf16(units).enumerate() {
+        match r {
+            Ok(c) => out.push(c),
+            Err(e) => {
+                return Err(Error::malformed(
+                    S,
+                    offset + 2 * i as u64,
+                    format!("invalid UTF-16: unpaired surrogate {:#06x}", e.unpaired_surrogate()),
+                ));
+            }
+        }
+    }
+    // Some writers add a terminating NUL.
+    while out.ends_with('\0') {
+        out.pop();
+    }
+    Ok(out)
+}
+
+fn xml_error(offset: u64, pos: u64, msg: impl std::fmt::Display) -> Error {
+    Error::malformed("WIM XML data", offset, format!("not well-formed XML near character {pos}: {msg}"))
+}
+
+/// Build the element tree, iteratively, with depth and element-count bounds.
+fn parse_tree(text: &str, offset: u64) -> Result<Element> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    let cfg = reader.config_mut();
+    cfg.check_end_names = true;
+    cfg.expand_empty_elements = true;
+    let mut stack: Vec<Element> = vec![Element::default()]; // synthetic document node
+    let mut count = 0usize;
+    loop {
+        let pos = reader.buffer_position();
+        let ev = reader.read_event().map_err(|e| xml_error(offset, pos, e))?;
+        match ev {
+            Event::Start(s) => {
+                count += 1;
+                if stack.len() > MAX_DEPTH || count > MAX_ELEMENTS {
+                    return Err(xml_error(offset, pos, "nesting or element count beyond any WIM's XML"));
+                }
+                let name = s.name().as_ref().to_string();
+                let mut attrs = Vec::new();
+                for a in s.attributes() {
+                    let a = a.map_err(|e| xml_error(offset, pos, e))?;
+                    let v = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| xml_error(offset, pos, e))?;
+                    attrs.push((a.key.as_ref().to_string(), v.into_owned()));
+                }
+                stack.push(Element { name, attrs, ..Default::default() });
+            }
+            Event::End(_) => {
+                if stack.len() < 2 {
+                    return Err(xml_error(offset, pos, "unbalanced end tag"));
+                }
+                let done = stack.pop().expect("checked above");
+                top(&mut stack).children.push(done);
+            }
+            Event::Text(t) => top(&mut stack).text.push_str(&t.xml10_content()),
+            Event::CData(t) => top(&mut stack).text.push_str(&t),
+            Event::GeneralRef(r) => {
+                let c = if let Some(c) = r.resolve_char_ref().map_err(|e| xml_error(offset, pos, e))? {
+                    c.to_string()
+                } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&r) {
+                    s.to_string()
+                } else {
+                    return Err(xml_error(offset, pos, format!("unknown entity &{};", &*r)));
+                };
+                top(&mut stack).text.push_str(&c);
+            }
+            Event::Eof => break,
+            Event::Empty(_) => unreachable!("expand_empty_elements is set"),
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+        }
+    }
+    if stack.len() != 1 {
+        return Err(xml_error(offset, text.chars().count() as u64, "document ends inside an element"));
+    }
+    let mut doc = stack.pop().expect("document node");
+    let roots: Vec<Element> = std::mem::take(&mut doc.children);
+    if roots.len() != 1 || roots[0].name != "WIM" {
+        let found = roots.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ");
+        return Err(Error::invalid("WIM XML data", offset, "root element", "one <WIM>", format!("[{found}]")));
+    }
+    Ok(roots.into_iter().next().expect("one root"))
+}
+
+fn top(stack: &mut [Element]) -> &mut Element {
+    stack.last_mut().expect("stack holds the document node")
+}
+
+fn read_wim(root: &Element, offset: u64) -> Result<WimXml> {
+    let mut images = Vec::new();
+    let mut seen = BTreeSet::new();
+    for img in root.children_named("IMAGE") {
+        let index_text = img.attr("INDEX").ok_or_else(|| {
+            Error::invalid("WIM XML data", offset, "IMAGE INDEX", "an INDEX attribute on every IMAGE", "none")
+        })?;
+        let index: u32 = index_text.trim().parse().map_err(|_| {
+            Error::invalid("WIM XML data", offset, "IMAGE INDEX", "a positive number", index_text.to_string())
+        })?;
+        if !seen.insert(index) {
+            return Err(Error::invalid("WIM XML data", offset, "IMAGE INDEX", "unique indexes", format!("{index} twice")));
+        }
+        images.push(read_image(img, index));
+    }
+    images.sort_by_key(|i| i.index);
+    for (pos, img) in images.iter().enumerate() {
+        let expected = pos as u32 + 1;
+        if img.index != expected {
+            return Err(Error::invalid(
+                "WIM XML data",
+                offset,
+                "IMAGE INDEX",
+                format!("indexes 1..={} without gaps", images.len()),
+                format!("index {} where {expected} belongs", img.index),
+            ));
+        }
+    }
+    let mut warnings = Vec::new();
+    let total_bytes = number(root, &["TOTALBYTES"], &mut warnings);
+    let encrypted = root.text_at(&["ESD", "ENCRYPTED"]).is_some_and(|t| t.trim() != "0");
+    Ok(WimXml { total_bytes, encrypted, images })
+}
+
+fn read_image(img: &Element, index: u32) -> ImageInfo {
+    let mut warnings = Vec::new();
+    let s = |name: &str| img.text_at(&[name]);
+    let windows = img.child("WINDOWS").map(|w| read_windows(w, &mut warnings));
+    ImageInfo {
+        index,
+        name: s("NAME"),
+        description: s("DESCRIPTION"),
+        display_name: s("DISPLAYNAME"),
+        display_description: s("DISPLAYDESCRIPTION"),
+        flags: s("FLAGS"),
+        dir_count: number(img, &["DIRCOUNT"], &mut warnings),
+        file_count: number(img, &["FILECOUNT"], &mut warnings),
+        total_bytes: number(img, &["TOTALBYTES"], &mut warnings),
+        hard_link_bytes: number(img, &["HARDLINKBYTES"], &mut warnings),
+        creation_time: filetime(img, "CREATIONTIME", &mut warnings),
+        last_modification_time: filetime(img, "LASTMODIFICATIONTIME", &mut warnings),
+        wimboot: img.text_at(&["WIMBOOT"]).is_some_and(|t| t.trim() != "0" && !t.trim().is_empty()),
+        windows,
+        warnings,
+    }
+}
+
+fn read_windows(w: &Element, warnings: &mut Vec<String>) -> WindowsInfo {
+    let s = |name: &str| w.text_at(&[name]);
+    let arch = number(w, &["ARCH"], warnings).map(|c| {
+        let code = u32::try_from(c).unwrap_or(u32::MAX);
+        let arch = Arch::from_code(code);
+        if !arch.is_known() {
+            warnings.push(format!("WINDOWS/ARCH: unknown architecture code {c}"));
+        }
+        arch
+    });
+    let version = w.child("VERSION").and_then(|v| {
+        let mut field = |name: &str| {
+            number(v, &[name], warnings).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+        };
+        let major = field("MAJOR");
+        let minor = field("MINOR");
+        let build = field("BUILD");
+        let spbuild = field("SPBUILD").unwrap_or(0);
+        let splevel = field("SPLEVEL").unwrap_or(0);
+        match (major, build) {
+            (Some(major), Some(build)) => Some(Version { major, minor: minor.unwrap_or(0), build, spbuild, splevel }),
+            _ => {
+                warnings.push("WINDOWS/VERSION: MAJOR or BUILD missing".into());
+                None
+            }
+        }
+    });
+    let languages = w
+        .child("LANGUAGES")
+        .map(|l| l.children_named("LANGUAGE").map(|e| e.text.trim().to_string()).collect())
+        .unwrap_or_default();
+    let installation_type = s("INSTALLATIONTYPE");
+    let product_type = s("PRODUCTTYPE");
+    let product_line =
+        version.and_then(|v| product::product_line(&v, installation_type.as_deref(), product_type.as_deref()));
+    WindowsInfo {
+        arch,
+        product_name: s("PRODUCTNAME"),
+        edition_id: s("EDITIONID"),
+        installation_type,
+        product_type,
+        product_suite: s("PRODUCTSUITE"),
+        hal: s("HAL"),
+        system_root: s("SYSTEMROOT"),
+        languages,
+        default_language: w.text_at(&["LANGUAGES", "DEFAULT"]).map(|t| t.trim().to_string()),
+        version,
+        product_line,
+    }
+}
+
+/// A decimal number at `path`; present but unreadable values become a warning.
+fn number(e: &Element, path: &[&str], warnings: &mut Vec<String>) -> Option<u64> {
+    let text = e.text_at(path)?;
+    match text.trim().parse::<u64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            warnings.push(format!("{}: not a number: {:?}", path.join("/"), text.trim()));
+            None
+        }
+    }
+}
+
+/// `<X><HIGHPART>0x01DD7BCF</HIGHPART><LOWPART>0xF08F7094</LOWPART></X>` → ISO 8601 UTC.
+fn filetime(img: &Element, name: &str, warnings: &mut Vec<String>) -> Option<String> {
+    let t = img.child(name)?;
+    let part = |p: &str| -> Option<u32> {
+        let s = t.text_at(&[p])?;
+        let s = s.trim();
+        let hex = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+        u32::from_str_radix(hex, 16).ok()
+    };
+    let value = match (part("HIGHPART"), part("LOWPART")) {
+        (Some(h), Some(l)) => (u64::from(h) << 32) | u64::from(l),
+        _ => {
+            warnings.push(format!("{name}: HIGHPART/LOWPART missing or not hexadecimal"));
+            return None;
+        }
+    };
+    let text = filetime_to_iso8601(value);
+    if text.is_none() {
+        warnings.push(format!("{name}: {value:#x} is not a representable date"));
+    }
+    text
+}
+
+/// FILETIME (100 ns ticks since 1601-01-01 UTC) → `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn filetime_to_iso8601(ft: u64) -> Option<String> {
+    const EPOCH_DIFF_SECS: i64 = 11_644_473_600;
+    let secs = (ft / 10_000_000) as i64 - EPOCH_DIFF_SECS;
+    let t = time::OffsetDateTime::from_unix_timestamp(secs).ok()?;
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.format(&fmt).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(s: &str) -> Vec<u8> {
+        let mut v = vec![0xFF, 0xFE];
+        v.extend(s.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        v
+    }
+
+    const GOOD: &str = "<WIM><TOTALBYTES>477</TOTALBYTES><IMAGE INDEX=\"2\"><NAME>B &amp; C</NAME></IMAGE>\
+        <IMAGE INDEX=\"1\"><NAME>A</NAME><CREATIONTIME><HIGHPART>0x01DD7BCF</HIGHPART><LOWPART>0xF08F7094</LOWPART></CREATIONTIME>\
+        <WINDOWS><ARCH>9</ARCH><EDITIONID>Professional</EDITIONID><LANGUAGES><LANGUAGE>en-US</LANGUAGE><LANGUAGE>de-DE</LANGUAGE>\
+        <DEFAULT>en-US</DEFAULT></LANGUAGES><VERSION><MAJOR>10</MAJOR><MINOR>0</MINOR><BUILD>22631</BUILD></VERSION>\
+        <INSTALLATIONTYPE>Client</INSTALLATIONTYPE><UNKNOWNTHING><X/></UNKNOWNTHING></WINDOWS></IMAGE></WIM>";
+
+    #[test]
+    fn parses_images_sorted_with_windows_facts() {
+        let x = parse(&utf16(GOOD), 0).unwrap();
+        assert_eq!(x.total_bytes, Some(477));
+        assert_eq!(x.images.len(), 2);
+        assert_eq!(x.images[1].name.as_deref(), Some("B & C"));
+        let w = x.images[0].windows.as_ref().unwrap();
+        assert_eq!(w.arch, Some(Arch { code: 9, name: "x64" }));
+        assert_eq!(w.languages, vec!["en-US", "de-DE"]);
+        assert_eq!(w.version.unwrap().to_string(), "10.0.22631.0");
+        assert_eq!(w.product_line.as_deref(), Some("Windows 11, version 23H2"));
+        assert_eq!(x.images[0].creation_time.as_deref(), Some("2026-11-24T04:54:51Z"));
+    }
+
+    #[test]
+    fn rejects_bad_documents() {
+        for bad in [
+            "<WIM><IMAGE INDEX=\"1\"></WIM>",
+            "<WIM><IMAGE INDEX=\"1\"/><IMAGE INDEX=\"1\"/></WIM>",
+            "<WIM><IMAGE INDEX=\"2\"/></WIM>",
+            "<WIM><IMAGE/></WIM>",
+            "<WIM><IMAGE INDEX=\"x\"/></WIM>",
+            "<NOTWIM/>",
+            "<WIM>&bogus;</WIM>",
+            "",
+        ] {
+            assert!(parse(&utf16(bad), 0).is_err(), "{bad}");
+        }
+        assert!(parse(b"<WIM></WIM>", 0).is_err(), "UTF-8 is not UTF-16");
+        assert!(parse(&[0xFF, 0xFE, 0x00], 0).is_err(), "odd length");
+        assert!(parse(&[0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00], 0).is_err(), "unpaired surrogate");
+        let deep = "<WIM>".to_string() + &"<A>".repeat(100) + &"</A>".repeat(100) + "</WIM>";
+        assert!(parse(&utf16(&deep), 0).is_err());
+    }
+
+    #[test]
+    fn bad_values_are_warnings_not_errors() {
+        let x = parse(&utf16("<WIM><IMAGE INDEX=\"1\"><DIRCOUNT>many</DIRCOUNT><WINDOWS><ARCH>77</ARCH></WINDOWS></IMAGE></WIM>"), 0)
+            .unwrap();
+        let img = &x.images[0];
+        assert_eq!(img.dir_count, None);
+        assert_eq!(img.windows.as_ref().unwrap().arch.unwrap().name, "unknown");
+        assert_eq!(img.warnings.len(), 2);
+    }
+}
