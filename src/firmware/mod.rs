@@ -4,6 +4,9 @@
 //! INTERFACE CONTRACT (the gate consumes these types): the fields below are stable;
 //! add fields freely, do not rename or remove these.
 
+pub mod editions;
+pub mod product_key;
+
 use serde::Serialize;
 
 use crate::error::{Error, Result};
