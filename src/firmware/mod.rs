@@ -4,8 +4,12 @@
 //! INTERFACE CONTRACT (the gate consumes these types): the fields below are stable;
 //! add fields freely, do not rename or remove these.
 
+pub mod acpi;
 pub mod editions;
+pub mod msdm;
 pub mod product_key;
+pub mod slic;
+pub mod smbios;
 
 use serde::Serialize;
 
@@ -29,16 +33,17 @@ impl TableSources {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum FirmwareType {
     Uefi,
     Bios,
+    #[default]
     Unknown,
 }
 
 /// The OA 3.0 key from the MSDM table, already decoded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Oa3Facts {
     /// Where the table came from (path or "ACPI firmware table MSDM").
     pub evidence: String,
@@ -57,6 +62,20 @@ pub struct Oa3Facts {
     pub key_type: Option<String>,
     /// Non-fatal findings (fwts-style): reserved fields non-zero, serial outside ranges...
     pub warnings: Vec<String>,
+    // --- added by the firmware reader (not part of the original contract) ---
+    /// The MSDM header's OEM ID and OEM table ID.
+    pub oem_id: String,
+    pub oem_table_id: String,
+    /// Key serial (bits 20-49); None when the key cannot be decoded.
+    pub serial: Option<u32>,
+    /// The key's upgrade bit.
+    pub upgrade: Option<bool>,
+    /// Product line of the group, e.g. "Windows 10/11", when the source knows it.
+    pub product: Option<String>,
+    /// Which group table answered (e.g. "built-in table"); None when no source knew the group.
+    pub edition_source: Option<String>,
+    /// Serial inside the group's key ranges; None when the source has no ranges.
+    pub serial_in_range: Option<bool>,
 }
 
 impl Oa3Facts {
@@ -80,7 +99,7 @@ pub fn mask_key(key: &str) -> String {
 }
 
 /// The OA 2.x Windows marker from the SLIC table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SlicFacts {
     pub evidence: String,
     pub table_checksum_ok: bool,
@@ -90,6 +109,12 @@ pub struct SlicFacts {
     pub oem_table_id: String,
     /// Marker OEM ids equal the RSDT/XSDT header's; None when those were not readable.
     pub oem_ids_match: Option<bool>,
+    // --- added by the firmware reader ---
+    /// What the marker activates: "2.0 Vista/Server 2008", "2.1 Windows 7/Server 2008 R2" or "M.N".
+    pub activates: String,
+    /// The tables the OEM ids were compared with, e.g. "RSDT (BOCHS/BXPC) from ...".
+    pub compared_with: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -101,7 +126,7 @@ pub struct SmbiosFacts {
 
 /// Everything the firmware says. `None` means "not present" (a normal state: no MSDM
 /// on a retail PC); read errors of a present table are `Err` from the reader instead.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct FirmwareFacts {
     /// "live firmware" or the dump directory/files read.
     pub source: String,
@@ -114,12 +139,235 @@ pub struct FirmwareFacts {
     pub secure_boot: Option<bool>,
     /// CPU architecture of this machine: "x64", "x86", "arm64", ... None when unknown.
     pub cpu_arch: Option<String>,
+    // --- added by the firmware reader ---
+    /// Things the reader could not learn or that are worth saying (e.g. "no OA3 key in firmware").
+    pub notes: Vec<String>,
+}
+
+/// ACPI tables the reader looks at.
+pub const MSDM: &[u8; 4] = b"MSDM";
+pub const SLIC: &[u8; 4] = b"SLIC";
+pub const RSDT: &[u8; 4] = b"RSDT";
+pub const XSDT: &[u8; 4] = b"XSDT";
+
+/// One table's bytes and where they came from (for evidence and error messages).
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    pub bytes: Vec<u8>,
+    pub evidence: String,
+}
+
+/// Decode an MSDM table into OA3 facts, looking the group up in `editions`.
+/// `Err` for a table that is not a readable MSDM; checksum failures are facts.
+pub fn oa3_from_msdm(table: &[u8], evidence: &str, editions: &dyn editions::EditionSource) -> Result<Oa3Facts> {
+    let m = msdm::parse(table)?;
+    let f = m.decoded.fields;
+    let mut warnings = m.warnings;
+    let key_checksum_ok = m.decoded.checksum_ok();
+    if !m.table_checksum_ok {
+        warnings.push("MSDM table checksum does not hold: the table is corrupt or was altered".into());
+    }
+    if !key_checksum_ok {
+        warnings.push("product key checksum does not hold: the key is corrupt or was altered".into());
+    }
+    let info = editions.lookup(f.group_id, f.serial);
+    if info.is_none() {
+        warnings.push(format!("key group {} is not in any known group table: unknown edition", f.group_id));
+    }
+    if let Some(i) = &info
+        && i.serial_in_range == Some(false)
+    {
+        warnings.push(format!("key serial {} is outside the key ranges of group {}", f.serial, f.group_id));
+    }
+    Ok(Oa3Facts {
+        evidence: evidence.to_string(),
+        key: m.key,
+        table_checksum_ok: m.table_checksum_ok,
+        key_checksum_ok: Some(key_checksum_ok),
+        group_id: Some(f.group_id),
+        edition_id: info.as_ref().map(|i| i.edition_id.clone()),
+        key_type: info.as_ref().map(|i| i.key_type.clone()),
+        warnings,
+        oem_id: m.header.oem_id_str(),
+        oem_table_id: m.header.oem_table_id_str(),
+        serial: Some(f.serial),
+        upgrade: Some(f.upgrade),
+        product: info.as_ref().and_then(|i| i.product.clone()),
+        edition_source: info.as_ref().map(|i| i.source.clone()),
+        serial_in_range: info.as_ref().and_then(|i| i.serial_in_range),
+    })
+}
+
+/// Decode a SLIC table and compare its marker's OEM ids with the RSDT/XSDT headers that
+/// were readable. A damaged RSDT/XSDT is a warning (it only serves this comparison).
+pub fn slic_from_tables(slic_table: &[u8], evidence: &str, roots: &[RawTable]) -> Result<SlicFacts> {
+    let s = slic::parse(slic_table)?;
+    let mut warnings = s.warnings.clone();
+    if !s.table_checksum_ok {
+        warnings.push("SLIC table checksum does not hold".into());
+    }
+    let mut compared_with = Vec::new();
+    let mut all_match = true;
+    for root in roots {
+        let sig = if root.bytes.starts_with(RSDT) { RSDT } else { XSDT };
+        let name = if sig == RSDT { "RSDT" } else { "XSDT" };
+        match acpi::parse_header(&root.bytes, Some(sig), name) {
+            Ok(h) => {
+                compared_with.push(format!("{name} ({}/{}) from {}", h.oem_id_str(), h.oem_table_id_str(), root.evidence));
+                if !s.matches(&h) {
+                    all_match = false;
+                    warnings.push(format!(
+                        "SLIC marker OEM ids {}/{} differ from the {name}'s {}/{}",
+                        s.oem_id_str(),
+                        s.oem_table_id_str(),
+                        h.oem_id_str(),
+                        h.oem_table_id_str()
+                    ));
+                }
+            }
+            Err(e) => warnings.push(format!("{} not usable for the OEM id check: {e}", root.evidence)),
+        }
+    }
+    Ok(SlicFacts {
+        evidence: evidence.to_string(),
+        table_checksum_ok: s.table_checksum_ok,
+        version_major: s.version_major,
+        version_minor: s.version_minor,
+        oem_id: s.oem_id_str(),
+        oem_table_id: s.oem_table_id_str(),
+        oem_ids_match: (!compared_with.is_empty()).then_some(all_match),
+        activates: s.activates(),
+        compared_with,
+        warnings,
+    })
 }
 
 /// Read the live firmware (or dumped tables when `sources` names any).
 pub fn read(sources: &TableSources) -> Result<FirmwareFacts> {
-    let _ = sources;
-    Err(Error::NotFound { what: "firmware reader not implemented yet".into() })
+    read_with(sources, &editions::Builtin)
+}
+
+/// [`read`] with a chosen group table (e.g. the image's key configuration chained
+/// before the built-in table).
+pub fn read_with(sources: &TableSources, editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
+    if sources.is_live() { read_live(editions) } else { read_dumps(sources, editions) }
+}
+
+fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
+    use crate::platform;
+    let mut facts = FirmwareFacts { source: "live firmware".into(), ..Default::default() };
+    let table = |sig: &[u8; 4]| -> Result<Option<RawTable>> {
+        Ok(platform::read_acpi_table(sig)?.map(|bytes| RawTable { bytes, evidence: platform::acpi_table_evidence(sig) }))
+    };
+    if let Some(t) = table(MSDM)? {
+        facts.oa3 = Some(oa3_from_msdm(&t.bytes, &t.evidence, editions).map_err(|e| e.in_file(&t.evidence))?);
+    }
+    if let Some(t) = table(SLIC)? {
+        let mut roots = Vec::new();
+        for sig in [RSDT, XSDT] {
+            match table(sig) {
+                Ok(Some(r)) => roots.push(r),
+                Ok(None) => {}
+                Err(e) => facts.notes.push(format!("{}: {e}", String::from_utf8_lossy(sig))),
+            }
+        }
+        facts.slic = Some(slic_from_tables(&t.bytes, &t.evidence, &roots).map_err(|e| e.in_file(&t.evidence))?);
+    }
+    match platform::smbios() {
+        Ok(s) => facts.smbios = s,
+        Err(e) => facts.notes.push(format!("SMBIOS: {e}")),
+    }
+    let m = platform::machine();
+    facts.firmware_type = m.firmware_type;
+    facts.uefi_bitness = m.uefi_bitness;
+    facts.secure_boot = m.secure_boot;
+    facts.cpu_arch = m.cpu_arch;
+    facts.notes.extend(m.notes);
+    if facts.oa3.is_none() {
+        facts.notes.push("no OA3 key in firmware (no MSDM table)".into());
+    }
+    Ok(facts)
+}
+
+/// Largest dump file read.
+const MAX_DUMP: u64 = acpi::MAX_TABLE_LEN as u64;
+
+fn read_file_bounded(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let f = std::fs::File::open(path).map_err(|e| Error::io(shown.clone(), &e))?;
+    let mut buf = Vec::new();
+    f.take(MAX_DUMP + 1).read_to_end(&mut buf).map_err(|e| Error::io(shown.clone(), &e))?;
+    if buf.len() as u64 > MAX_DUMP {
+        return Err(Error::TooLarge { structure: "ACPI table", offset: 0, size: buf.len() as u64, limit: MAX_DUMP }
+            .in_file(shown));
+    }
+    Ok(buf)
+}
+
+/// A table in a dump directory: `MSDM`, `msdm`, with `.bin`/`.dat`/`.aml` or not.
+fn find_in_dir(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    let lower = name.to_ascii_lowercase();
+    for base in [name, lower.as_str()] {
+        for ext in ["", ".bin", ".dat", ".aml"] {
+            let p = dir.join(format!("{base}{ext}"));
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn read_dumps(sources: &TableSources, editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
+    let mut described = Vec::new();
+    if let Some(d) = &sources.acpi_dir {
+        if !d.is_dir() {
+            return Err(Error::NotFound { what: format!("{}: not a directory", d.display()) });
+        }
+        described.push(d.display().to_string());
+    }
+    let pick = |explicit: &Option<std::path::PathBuf>, name: &str| -> Option<std::path::PathBuf> {
+        explicit.clone().or_else(|| sources.acpi_dir.as_deref().and_then(|d| find_in_dir(d, name)))
+    };
+    let load = |p: &std::path::Path| -> Result<RawTable> {
+        Ok(RawTable { bytes: read_file_bounded(p)?, evidence: p.display().to_string() })
+    };
+    let mut facts = FirmwareFacts::default();
+    for p in [&sources.msdm_file, &sources.slic_file].into_iter().flatten() {
+        described.push(p.display().to_string());
+    }
+    facts.source = format!("dumped tables: {}", described.join(", "));
+    if let Some(p) = pick(&sources.msdm_file, "MSDM") {
+        let t = load(&p)?;
+        facts.oa3 = Some(oa3_from_msdm(&t.bytes, &t.evidence, editions).map_err(|e| e.in_file(&t.evidence))?);
+    } else {
+        facts.notes.push("no OA3 key in the dumped tables (no MSDM)".into());
+    }
+    if let Some(p) = pick(&sources.slic_file, "SLIC") {
+        let t = load(&p)?;
+        let mut roots = Vec::new();
+        if let Some(d) = &sources.acpi_dir {
+            for name in ["RSDT", "XSDT"] {
+                if let Some(rp) = find_in_dir(d, name) {
+                    roots.push(load(&rp)?);
+                }
+            }
+        }
+        facts.slic = Some(slic_from_tables(&t.bytes, &t.evidence, &roots).map_err(|e| e.in_file(&t.evidence))?);
+    }
+    // A raw SMBIOS table (Linux /sys/firmware/dmi/tables/DMI) or a Windows RSMB blob.
+    if let Some(d) = &sources.acpi_dir {
+        if let Some(p) = find_in_dir(d, "DMI") {
+            let b = read_file_bounded(&p)?;
+            facts.smbios = Some(smbios::parse_table(&b).map_err(|e| e.in_file(p.display().to_string()))?);
+        } else if let Some(p) = find_in_dir(d, "RSMB") {
+            let b = read_file_bounded(&p)?;
+            facts.smbios = Some(smbios::parse_rsmb(&b).map_err(|e| e.in_file(p.display().to_string()))?);
+        }
+    }
+    facts.notes.push("firmware type, Secure Boot and CPU are not known from dumped tables".into());
+    Ok(facts)
 }
 
 #[cfg(test)]
