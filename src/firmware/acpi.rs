@@ -61,7 +61,7 @@ pub fn checksum_ok(table: &[u8]) -> bool {
 
 /// `'MSDM'` for printable signatures, hex otherwise.
 pub fn describe_signature(sig: &[u8]) -> String {
-    if sig.iter().all(|b| b.is_ascii_graphic()) {
+    if sig.iter().all(|&b| b.is_ascii_graphic() || b == b' ') {
         format!("'{}'", String::from_utf8_lossy(sig))
     } else {
         sig.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" ")
