@@ -92,8 +92,8 @@ pub fn parse_table(table: &[u8]) -> Result<SmbiosFacts> {
 
 /// Trim and replace non-printable bytes (strings are ASCII-ish; never trust them).
 pub fn clean(bytes: &[u8]) -> String {
-    let s: String = String::from_utf8_lossy(bytes).chars().map(|c| if c.is_control() { '?' } else { c }).collect();
-    s.trim().to_string()
+    let lossy = String::from_utf8_lossy(bytes);
+    lossy.trim().chars().map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
 #[cfg(test)]
@@ -133,5 +133,11 @@ pub(crate) mod tests {
         bad[1] = 2;
         assert!(parse_table(&bad).is_err());
         assert!(parse_rsmb(&[0, 3, 4, 0, 200, 0, 0, 0, 1]).is_err());
+    }
+
+    #[test]
+    fn clean_trims_before_escaping() {
+        assert_eq!(clean(b"  Maker\n"), "Maker");
+        assert_eq!(clean(b"A\x01B\n"), "A?B");
     }
 }
