@@ -198,34 +198,57 @@ pub fn oa3_from_msdm(table: &[u8], evidence: &str, editions: &dyn editions::Edit
     })
 }
 
+/// OEM ids of an RSDT/XSDT known without its bytes (e.g. from the kernel's boot log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootIds {
+    /// "RSDT" or "XSDT".
+    pub name: String,
+    pub oem_id: [u8; 6],
+    pub oem_table_id: [u8; 8],
+    pub evidence: String,
+}
+
 /// Decode a SLIC table and compare its marker's OEM ids with the RSDT/XSDT headers that
 /// were readable. A damaged RSDT/XSDT is a warning (it only serves this comparison).
 pub fn slic_from_tables(slic_table: &[u8], evidence: &str, roots: &[RawTable]) -> Result<SlicFacts> {
+    slic_from_sources(slic_table, evidence, roots, &[])
+}
+
+/// [`slic_from_tables`] plus RSDT/XSDT OEM ids known without the tables' bytes.
+pub fn slic_from_sources(slic_table: &[u8], evidence: &str, roots: &[RawTable], ids: &[RootIds]) -> Result<SlicFacts> {
     let s = slic::parse(slic_table)?;
     let mut warnings = s.warnings.clone();
     if !s.table_checksum_ok {
         warnings.push("SLIC table checksum does not hold".into());
     }
-    let mut compared_with = Vec::new();
-    let mut all_match = true;
+    let mut all: Vec<RootIds> = Vec::new();
     for root in roots {
         let sig = if root.bytes.starts_with(RSDT) { RSDT } else { XSDT };
         let name = if sig == RSDT { "RSDT" } else { "XSDT" };
         match acpi::parse_header(&root.bytes, Some(sig), name) {
-            Ok(h) => {
-                compared_with.push(format!("{name} ({}/{}) from {}", h.oem_id_str(), h.oem_table_id_str(), root.evidence));
-                if !s.matches(&h) {
-                    all_match = false;
-                    warnings.push(format!(
-                        "SLIC marker OEM ids {}/{} differ from the {name}'s {}/{}",
-                        s.oem_id_str(),
-                        s.oem_table_id_str(),
-                        h.oem_id_str(),
-                        h.oem_table_id_str()
-                    ));
-                }
-            }
+            Ok(h) => all.push(RootIds {
+                name: name.into(),
+                oem_id: h.oem_id,
+                oem_table_id: h.oem_table_id,
+                evidence: root.evidence.clone(),
+            }),
             Err(e) => warnings.push(format!("{} not usable for the OEM id check: {e}", root.evidence)),
+        }
+    }
+    all.extend(ids.iter().cloned());
+    let mut compared_with = Vec::new();
+    let mut all_match = true;
+    for r in &all {
+        let (oem, table) = (acpi::ascii_field(&r.oem_id), acpi::ascii_field(&r.oem_table_id));
+        compared_with.push(format!("{} ({oem}/{table}) from {}", r.name, r.evidence));
+        if r.oem_id != s.oem_id || r.oem_table_id != s.oem_table_id {
+            all_match = false;
+            warnings.push(format!(
+                "SLIC marker OEM ids {}/{} differ from the {}'s {oem}/{table}",
+                s.oem_id_str(),
+                s.oem_table_id_str(),
+                r.name
+            ));
         }
     }
     Ok(SlicFacts {
@@ -240,6 +263,27 @@ pub fn slic_from_tables(slic_table: &[u8], evidence: &str, roots: &[RawTable]) -
         compared_with,
         warnings,
     })
+}
+
+/// RSDT/XSDT OEM ids from one kernel log line as Linux prints it at boot:
+/// `ACPI: RSDT 0x000000000FFE1B4B 000034 (v01 BOCHS  BXPC     00000001 BXPC 00000001)`
+/// (OEM id and table id printed at fixed widths 6 and 8; records from /dev/kmsg carry a
+/// `prio,seq,time,flags;` prefix, which is skipped).
+pub fn root_ids_from_kernel_log(line: &str) -> Option<RootIds> {
+    let (name, rest) = ["RSDT", "XSDT"].iter().find_map(|n| {
+        let pat = format!("ACPI: {n} 0x");
+        line.find(&pat).map(|i| (*n, &line[i + pat.len()..]))
+    })?;
+    let open = rest.find("(v")?;
+    let fields = rest.get(open + 5..)?.as_bytes(); // skip "(vNN "
+    if fields.len() < 15 || fields[6] != b' ' {
+        return None;
+    }
+    let mut oem_id = [0u8; 6];
+    oem_id.copy_from_slice(&fields[..6]);
+    let mut oem_table_id = [0u8; 8];
+    oem_table_id.copy_from_slice(&fields[7..15]);
+    Some(RootIds { name: name.into(), oem_id, oem_table_id, evidence: "kernel boot log".into() })
 }
 
 /// Read the live firmware (or dumped tables when `sources` names any).
@@ -271,7 +315,13 @@ fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
                 Err(e) => facts.notes.push(format!("{}: {e}", String::from_utf8_lossy(sig))),
             }
         }
-        facts.slic = Some(slic_from_tables(&t.bytes, &t.evidence, &roots).map_err(|e| e.in_file(&t.evidence))?);
+        // Linux does not expose RSDT/XSDT in sysfs; its boot log names their OEM ids.
+        let ids = if roots.is_empty() { platform::root_table_ids() } else { Vec::new() };
+        if roots.is_empty() && ids.is_empty() {
+            facts.notes.push("SLIC OEM ids not checked: RSDT/XSDT not readable".into());
+        }
+        facts.slic =
+            Some(slic_from_sources(&t.bytes, &t.evidence, &roots, &ids).map_err(|e| e.in_file(&t.evidence))?);
     }
     match platform::smbios() {
         Ok(s) => facts.smbios = s,
@@ -373,6 +423,21 @@ fn read_dumps(sources: &TableSources, editions: &dyn editions::EditionSource) ->
 #[cfg(test)]
 mod tests {
     use super::mask_key;
+
+    #[test]
+    fn kernel_log_lines_give_root_ids() {
+        let r = super::root_ids_from_kernel_log(
+            "6,12,0,-;ACPI: RSDT 0x000000000FFE1B4B 000034 (v01 BOCHS  BXPC     00000001 BXPC 00000001)",
+        )
+        .unwrap();
+        assert_eq!(r.name, "RSDT");
+        assert_eq!(&r.oem_id, b"BOCHS ");
+        assert_eq!(&r.oem_table_id, b"BXPC    ");
+        let x = super::root_ids_from_kernel_log("ACPI: XSDT 0x000000007FB7D0E8 00004C (v01 DELL   CBX3     01072009 AMI  00010013)").unwrap();
+        assert_eq!((&x.oem_id, &x.oem_table_id), (b"DELL  ", b"CBX3    "));
+        assert!(super::root_ids_from_kernel_log("ACPI: FACP 0x0 (v01 BOCHS  BXPC     1)").is_none());
+        assert!(super::root_ids_from_kernel_log("ACPI: RSDT 0x00 (v01 BOC").is_none());
+    }
 
     #[test]
     fn masks_all_but_last_group() {

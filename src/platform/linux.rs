@@ -132,3 +132,34 @@ pub fn machine() -> MachineFacts {
     }
     m
 }
+
+/// RSDT/XSDT OEM ids from the kernel log (/dev/kmsg, root only), which Linux prints at
+/// boot because sysfs does not expose those two tables.
+pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
+    use std::os::unix::fs::OpenOptionsExt;
+    const O_NONBLOCK: i32 = 0o4000;
+    let Ok(mut f) = std::fs::OpenOptions::new().read(true).custom_flags(O_NONBLOCK).open("/dev/kmsg") else {
+        return Vec::new();
+    };
+    let mut found: Vec<crate::firmware::RootIds> = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    // One record per read; stop at the end of the buffer (EAGAIN) or after a bound.
+    for _ in 0..200_000 {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let line = String::from_utf8_lossy(&buf[..n]);
+                if let Some(mut r) = crate::firmware::root_ids_from_kernel_log(&line)
+                    && !found.iter().any(|x| x.name == r.name)
+                {
+                    r.evidence = "kernel boot log (/dev/kmsg)".into();
+                    found.push(r);
+                }
+            }
+            // EPIPE: a record was overwritten while reading; carry on.
+            Err(e) if e.raw_os_error() == Some(32) => continue,
+            Err(_) => break,
+        }
+    }
+    found
+}

@@ -49,6 +49,12 @@ pub fn acpi_table_evidence(sig: &[u8; 4]) -> String {
     os::acpi_table_evidence(sig)
 }
 
+/// RSDT/XSDT OEM ids when the tables themselves are not readable (Linux: from the
+/// kernel's boot log); empty when unknown.
+pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
+    os::root_table_ids()
+}
+
 /// SMBIOS system information (type 1); `Ok(None)` when the OS exposes none.
 pub fn smbios() -> Result<Option<SmbiosFacts>> {
     os::smbios()

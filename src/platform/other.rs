@@ -23,3 +23,7 @@ pub fn machine() -> MachineFacts {
         ..Default::default()
     }
 }
+
+pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
+    Vec::new()
+}

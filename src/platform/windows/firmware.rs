@@ -154,3 +154,9 @@ pub fn machine() -> MachineFacts {
     }
     m
 }
+
+/// Windows returns RSDT/XSDT through GetSystemFirmwareTable when it can; nothing else
+/// to fall back on.
+pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
+    Vec::new()
+}
