@@ -75,7 +75,7 @@ pub fn text(facts: &FirmwareFacts, show_key: bool) -> String {
             row(&mut o, "From", &k.evidence);
             row(&mut o, "Key", &if show_key { k.key.clone() } else { k.masked_key() });
             row(&mut o, "Table checksum", ok(k.table_checksum_ok));
-            row(&mut o, "Key checksum", &k.key_checksum_ok.map_or("not applicable", ok).to_string());
+            row(&mut o, "Key checksum", k.key_checksum_ok.map_or("not applicable", ok));
             row(&mut o, "Group", &opt(&k.group_id));
             let edition = match &k.edition_id {
                 Some(e) => {
