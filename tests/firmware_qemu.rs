@@ -69,6 +69,16 @@ fn check_common(which: &str, v: &Value, serial: &str) {
     assert_eq!(smbios["product"], "QEMU OA3 Fixture", "{which}");
     assert_eq!(smbios["serial"], "OG-QEMU-0001", "{which}");
     assert_eq!(v["cpu_arch"], "x64", "{which}");
+    // Run as an ordinary user: the MSDM exists but is root-only: exit 4, one line, no stdout.
+    let clean: String = serial.replace('\r', "");
+    for line in [
+        "OEMGATE-NONROOT-EXIT: 4",
+        "OEMGATE-NONROOT-STDOUT-BYTES: 0",
+        "OEMGATE-NONROOT-STDERR: oemgate: error: /sys/firmware/acpi/tables/MSDM: permission denied (run as root)",
+        "OEMGATE-NONROOT-STDERR-LINES: 1",
+    ] {
+        assert!(clean.lines().any(|l| l == line), "{which}: guest output lacks {line:?}");
+    }
     // The human table printed after the JSON shows the same facts, masked.
     assert!(serial.contains("Professional (OEM:DM"), "{which}: text report missing");
 }

@@ -96,6 +96,9 @@ fn cpu_arch() -> Option<String> {
 
 pub fn machine() -> MachineFacts {
     let mut m = MachineFacts { cpu_arch: cpu_arch(), ..Default::default() };
+    if let Err(Error::PermissionDenied { .. }) = read_bounded(&Path::new(DMI_ID).join("product_serial"), 4096) {
+        m.notes.push("SMBIOS serial number: readable only by root (run as root)".into());
+    }
     if Path::new(EFI).is_dir() {
         m.firmware_type = FirmwareType::Uefi;
         m.uefi_bitness = read_trimmed("/sys/firmware/efi/fw_platform_size").and_then(|s| s.parse().ok());

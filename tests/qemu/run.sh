@@ -44,8 +44,11 @@ BIN="$ROOT/target/static/x86_64-unknown-linux-gnu/release/oemgate"
 # --- initramfs ---
 RD="$WORK/initramfs"
 rm -rf "$RD"
-mkdir -p "$RD/bin" "$RD/proc" "$RD/sys" "$RD/dev" "$RD/tmp"
+mkdir -p "$RD/bin" "$RD/proc" "$RD/sys" "$RD/dev" "$RD/tmp" "$RD/etc"
 cp "$BUSYBOX" "$RD/bin/busybox"
+ln -s busybox "$RD/bin/sh"
+printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$RD/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$RD/etc/group"
 cp "$BIN" "$RD/bin/oemgate"
 EFIVARFS=$(ls "/lib/modules/$KVER/kernel/fs/efivarfs/efivarfs.ko" 2>/dev/null || true)
 [ -n "$EFIVARFS" ] && cp "$EFIVARFS" "$RD/efivarfs.ko"
@@ -55,6 +58,8 @@ B=/bin/busybox
 $B mount -t proc proc /proc
 $B mount -t sysfs sysfs /sys
 $B mount -t devtmpfs devtmpfs /dev 2>/dev/null
+$B mount -t tmpfs tmpfs /tmp
+$B chmod 1777 /tmp
 if [ -d /sys/firmware/efi ]; then
   [ -f /efivarfs.ko ] && $B insmod /efivarfs.ko 2>/dev/null
   $B mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
@@ -66,6 +71,12 @@ rc=$?
 echo OEMGATE-JSON-END
 echo "OEMGATE-EXIT: $rc"
 /bin/oemgate firmware
+# Not root: the MSDM exists but is readable by root only.
+$B su -s /bin/sh nobody -c "/bin/oemgate firmware --json >/tmp/nonroot.out 2>/tmp/nonroot.err; echo \$? >/tmp/nonroot.rc"
+echo "OEMGATE-NONROOT-EXIT: $($B cat /tmp/nonroot.rc)"
+echo "OEMGATE-NONROOT-STDOUT-BYTES: $($B wc -c </tmp/nonroot.out)"
+echo "OEMGATE-NONROOT-STDERR: $($B cat /tmp/nonroot.err)"
+echo "OEMGATE-NONROOT-STDERR-LINES: $($B wc -l </tmp/nonroot.err)"
 $B sync
 $B poweroff -f
 INIT
