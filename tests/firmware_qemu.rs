@@ -19,7 +19,9 @@ fn enabled() -> bool {
     if std::env::var("OEMGATE_QEMU_TESTS").as_deref() == Ok("1") {
         return true;
     }
-    eprintln!("firmware_qemu: skipped (set OEMGATE_QEMU_TESTS=1 to boot qemu)");
+    // Written to the real stderr (not the captured eprintln!) so the skip is visible.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "firmware_qemu: SKIPPED (set OEMGATE_QEMU_TESTS=1 to boot qemu)");
     false
 }
 
