@@ -42,8 +42,8 @@ pub enum FirmwareType {
     Unknown,
 }
 
-/// The OA 3.0 key from the MSDM table, already decoded.
-#[derive(Debug, Clone, Default, Serialize)]
+/// The OA 3.0 key from the MSDM table, already decoded. `Debug` shows the key masked.
+#[derive(Clone, Default, Serialize)]
 pub struct Oa3Facts {
     /// Where the table came from (path or "ACPI firmware table MSDM").
     pub evidence: String,
@@ -76,6 +76,28 @@ pub struct Oa3Facts {
     pub edition_source: Option<String>,
     /// Serial inside the group's key ranges; None when the source has no ranges.
     pub serial_in_range: Option<bool>,
+}
+
+impl std::fmt::Debug for Oa3Facts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Oa3Facts")
+            .field("evidence", &self.evidence)
+            .field("key", &self.masked_key())
+            .field("table_checksum_ok", &self.table_checksum_ok)
+            .field("key_checksum_ok", &self.key_checksum_ok)
+            .field("group_id", &self.group_id)
+            .field("edition_id", &self.edition_id)
+            .field("key_type", &self.key_type)
+            .field("warnings", &self.warnings)
+            .field("oem_id", &self.oem_id)
+            .field("oem_table_id", &self.oem_table_id)
+            .field("serial", &self.serial)
+            .field("upgrade", &self.upgrade)
+            .field("product", &self.product)
+            .field("edition_source", &self.edition_source)
+            .field("serial_in_range", &self.serial_in_range)
+            .finish()
+    }
 }
 
 impl Oa3Facts {
@@ -437,6 +459,16 @@ mod tests {
         assert_eq!((&x.oem_id, &x.oem_table_id), (b"DELL  ", b"CBX3    "));
         assert!(super::root_ids_from_kernel_log("ACPI: FACP 0x0 (v01 BOCHS  BXPC     1)").is_none());
         assert!(super::root_ids_from_kernel_log("ACPI: RSDT 0x00 (v01 BOC").is_none());
+    }
+
+    #[test]
+    fn debug_output_masks_the_key() {
+        let f = super::Oa3Facts { key: "W269N-WFGWX-YVC9B-4J6C9-T83GX".into(), ..Default::default() };
+        let d = format!("{f:?}");
+        assert!(!d.contains("W269N") && d.contains("XXXXX-XXXXX-XXXXX-XXXXX-T83GX"), "{d}");
+        let m = super::msdm::parse(&super::msdm::build(b"W269N-WFGWX-YVC9B-4J6C9-T83GX", b"OEM   ", b"TABLE   ")).unwrap();
+        let d = format!("{m:?}");
+        assert!(!d.contains("W269N") && !d.contains(&m.decoded.value.to_string()), "{d}");
     }
 
     #[test]

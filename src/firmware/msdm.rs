@@ -20,8 +20,9 @@ pub const MSDM_LEN: usize = 85;
 const KEY_OFFSET: usize = 56;
 
 /// A parsed, validated MSDM table. The key's checksum and the table checksum are
-/// reported, not enforced (a failing checksum is a finding for the gate).
-#[derive(Debug, Clone)]
+/// reported, not enforced (a failing checksum is a finding for the gate). `Debug`
+/// shows the key masked.
+#[derive(Clone)]
 pub struct Msdm {
     pub header: AcpiHeader,
     pub table_checksum_ok: bool,
@@ -32,6 +33,20 @@ pub struct Msdm {
     pub decoded: DecodedKey,
     /// Non-fatal findings, e.g. reserved fields that are not zero.
     pub warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for Msdm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Msdm")
+            .field("header", &self.header)
+            .field("table_checksum_ok", &self.table_checksum_ok)
+            .field("version", &self.version)
+            .field("data_type", &self.data_type)
+            .field("key", &super::mask_key(&self.key))
+            .field("decoded", &self.decoded)
+            .field("warnings", &self.warnings)
+            .finish()
+    }
 }
 
 /// Parse a whole MSDM table (exactly the table's bytes).

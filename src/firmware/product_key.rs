@@ -49,8 +49,9 @@ pub struct KeyFields {
     pub extra: bool,
 }
 
-/// A decoded Windows 8+ key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A decoded Windows 8+ key. `Debug` leaves out the value and the security field
+/// (together with the rest they give the whole key back).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct DecodedKey {
     pub fields: KeyFields,
     /// The checksum stored in the key (10 bits).
@@ -63,19 +64,42 @@ pub struct DecodedKey {
     pub value: u128,
 }
 
+impl std::fmt::Debug for DecodedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecodedKey")
+            .field("group_id", &self.fields.group_id)
+            .field("serial", &self.fields.serial)
+            .field("upgrade", &self.fields.upgrade)
+            .field("extra", &self.fields.extra)
+            .field("checksum", &self.checksum)
+            .field("computed_checksum", &self.computed_checksum)
+            .field("n_position", &self.n_position)
+            .finish_non_exhaustive()
+    }
+}
+
 impl DecodedKey {
     pub fn checksum_ok(&self) -> bool {
         self.checksum == self.computed_checksum
     }
 }
 
-/// What a syntactically valid key is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a syntactically valid key is. `Debug` never shows a legacy key's value.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ProductKey {
     /// Windows 8 and later (one `N`).
     Modern(DecodedKey),
     /// Pre-Windows 8 (no `N`): the 25 base-24 digits as a value; fields not decoded.
     Legacy { value: u128 },
+}
+
+impl std::fmt::Debug for ProductKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProductKey::Modern(d) => f.debug_tuple("Modern").field(d).finish(),
+            ProductKey::Legacy { .. } => f.write_str("Legacy { .. }"),
+        }
+    }
 }
 
 fn field(value: u128, (lo, width): (u32, u32)) -> u128 {
