@@ -25,7 +25,13 @@ fn enabled() -> bool {
     false
 }
 
-fn boot(which: &str, work: &Path) -> (Value, String) {
+struct Boot {
+    json: Value,
+    serial: String,
+    dump: Value,
+}
+
+fn boot(which: &str, work: &Path) -> Boot {
     let status = Command::new("bash")
         .arg(root().join("tests/qemu/run.sh"))
         .arg(which)
@@ -35,10 +41,16 @@ fn boot(which: &str, work: &Path) -> (Value, String) {
     assert!(status.success(), "tests/qemu/run.sh {which} failed: {status}");
     let json = std::fs::read_to_string(work.join(format!("{which}.json"))).unwrap();
     let serial = String::from_utf8_lossy(&std::fs::read(work.join(format!("{which}.serial"))).unwrap()).into_owned();
-    (serde_json::from_str(&json).unwrap_or_else(|e| panic!("{which}: bad JSON ({e}): {json}")), serial)
+    let dump = std::fs::read_to_string(work.join(format!("{which}.dump.json"))).unwrap();
+    Boot {
+        json: serde_json::from_str(&json).unwrap_or_else(|e| panic!("{which}: bad JSON ({e}): {json}")),
+        serial,
+        dump: serde_json::from_str(&dump).unwrap_or_else(|e| panic!("{which}: bad dump JSON ({e}): {dump}")),
+    }
 }
 
-fn check_common(which: &str, v: &Value, serial: &str) {
+fn check_common(which: &str, b: &Boot) {
+    let (v, serial) = (&b.json, b.serial.as_str());
     let msdm = std::fs::read(root().join("fixtures/firmware/pro/MSDM")).unwrap();
     let key = String::from_utf8(msdm[56..85].to_vec()).unwrap();
     assert_eq!(v["source"], "live firmware", "{which}");
@@ -71,6 +83,14 @@ fn check_common(which: &str, v: &Value, serial: &str) {
     assert_eq!(smbios["product"], "QEMU OA3 Fixture", "{which}");
     assert_eq!(smbios["serial"], "OG-QEMU-0001", "{which}");
     assert_eq!(v["cpu_arch"], "x64", "{which}");
+    // The guest's own tables dumped to files and read back with --acpi-dir (DMI is the
+    // firmware's raw SMBIOS table, parsed by the SMBIOS structure parser).
+    let d = &b.dump;
+    assert_eq!(d["smbios"], v["smbios"], "{which}: raw SMBIOS table vs /sys/class/dmi/id");
+    assert_eq!(d["oa3"]["group_id"], 3305, "{which}");
+    assert_eq!(d["oa3"]["table_checksum_ok"], true, "{which}");
+    assert_eq!(d["slic"]["version_minor"], 1, "{which}");
+    assert_eq!(d["firmware_type"], "unknown", "{which}: dumps never claim a firmware type");
     // Run as an ordinary user: the MSDM exists but is root-only: exit 4, one line, no stdout.
     let clean: String = serial.replace('\r', "");
     for line in [
@@ -93,14 +113,16 @@ fn qemu_seabios_and_ovmf_firmware_seen_from_inside_the_guest() {
     let work = root().join("target/qemu-test");
     std::fs::create_dir_all(&work).unwrap();
 
-    let (v, serial) = boot("seabios", &work);
-    check_common("seabios", &v, &serial);
+    let b = boot("seabios", &work);
+    check_common("seabios", &b);
+    let v = &b.json;
     assert_eq!(v["firmware_type"], "bios");
     assert!(v["uefi_bitness"].is_null());
     assert_eq!(v["secure_boot"], false);
 
-    let (v, serial) = boot("ovmf", &work);
-    check_common("ovmf", &v, &serial);
+    let b = boot("ovmf", &work);
+    check_common("ovmf", &b);
+    let v = &b.json;
     assert_eq!(v["firmware_type"], "uefi");
     assert_eq!(v["uefi_bitness"], 64);
     // Debian's OVMF.fd supports Secure Boot but enrolls no keys: the SecureBoot

@@ -71,6 +71,13 @@ rc=$?
 echo OEMGATE-JSON-END
 echo "OEMGATE-EXIT: $rc"
 /bin/oemgate firmware
+# The same tables dumped to files ("send me your tables"): exercises the dump reader and
+# the SMBIOS structure parser on the firmware's real SMBIOS table.
+$B mkdir -p /tmp/dump
+$B cp /sys/firmware/acpi/tables/MSDM /sys/firmware/acpi/tables/SLIC /sys/firmware/dmi/tables/DMI /tmp/dump/
+echo OEMGATE-DUMP-BEGIN
+/bin/oemgate firmware --json --acpi-dir /tmp/dump
+echo OEMGATE-DUMP-END
 # Not root: the MSDM exists but is readable by root only.
 $B su -s /bin/sh nobody -c "/bin/oemgate firmware --json >/tmp/nonroot.out 2>/tmp/nonroot.err; echo \$? >/tmp/nonroot.rc"
 echo "OEMGATE-NONROOT-EXIT: $($B cat /tmp/nonroot.rc)"
@@ -102,6 +109,7 @@ boot() {
   [ -s "$serial" ] || die "$name: no serial output (qemu: $(head -c 400 "$WORK/$name.qemu.log"))"
   tr -d '\r' < "$serial" | sed -n '/^OEMGATE-JSON-BEGIN$/,/^OEMGATE-JSON-END$/p' | sed '1d;$d' > "$json"
   [ -s "$json" ] || die "$name: no JSON between the markers (see $serial)"
+  tr -d '\r' < "$serial" | sed -n '/^OEMGATE-DUMP-BEGIN$/,/^OEMGATE-DUMP-END$/p' | sed '1d;$d' > "$WORK/$name.dump.json"
   tr -d "\r" < "$serial" | grep -ao "OEMGATE-TABLES:.*" >&2 || true
   tr -d '\r' < "$serial" | grep -a "^OEMGATE-EXIT: 0$" >/dev/null || die "$name: oemgate did not exit 0 (see $serial)"
   echo "qemu test: $name -> $json" >&2
