@@ -55,7 +55,9 @@ fn every_fixture_directory_gives_its_expected_facts() {
         let dir = fixtures().join(name);
         let (v, out) = json_for(&dir, &[]);
         assert_eq!(v["command"], "firmware");
-        for field in ["source", "oa3", "slic", "smbios", "firmware_type", "uefi_bitness", "secure_boot", "cpu_arch", "notes"] {
+        for field in
+            ["source", "oa3", "slic", "smbios", "firmware_type", "uefi_bitness", "secure_boot", "cpu_arch", "notes"]
+        {
             assert!(v.get(field).is_some(), "{name}: JSON lacks {field}");
         }
         assert_eq!(v["firmware_type"], "unknown", "{name}: dumps never claim a firmware type");

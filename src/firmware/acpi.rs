@@ -101,12 +101,7 @@ pub fn parse_header(table: &[u8], expected: Option<&[u8; 4]>, structure: &'stati
         return Err(Error::invalid(structure, 4, "length", format!("at least {HEADER_LEN}"), length.to_string()));
     }
     if length as usize > table.len() {
-        return Err(Error::Truncated {
-            structure,
-            offset: 0,
-            needed: length as u64,
-            available: table.len() as u64,
-        });
+        return Err(Error::Truncated { structure, offset: 0, needed: length as u64, available: table.len() as u64 });
     }
     if (length as usize) < table.len() {
         return Err(Error::invalid(

@@ -268,7 +268,9 @@ mod tests {
         let mut n = 0;
         for (edition, groups) in OEM_DM_GROUPS {
             for &g in *groups {
-                for (serial, security) in [(0u32, 0u64), (987_654_321, 0x1234_5678_9ABC), ((1 << 30) - 1, (1 << 53) - 1)] {
+                for (serial, security) in
+                    [(0u32, 0u64), (987_654_321, 0x1234_5678_9ABC), ((1 << 30) - 1, (1 << 53) - 1)]
+                {
                     let f = product_key::KeyFields { group_id: g, serial, security, upgrade: false, extra: false };
                     let key = product_key::encode(&f).unwrap();
                     let ProductKey::Modern(d) = product_key::parse(&key).unwrap() else { panic!("{key}") };

@@ -124,7 +124,13 @@ pub fn check_syntax(key: &[u8], structure: &'static str, base: u64) -> Result<()
         let off = base + i as u64;
         if i % 6 == 5 {
             if c != b'-' {
-                return Err(Error::invalid(structure, off, "key character", "'-' at every 6th position", describe_byte(c)));
+                return Err(Error::invalid(
+                    structure,
+                    off,
+                    "key character",
+                    "'-' at every 6th position",
+                    describe_byte(c),
+                ));
             }
         } else if !(c.is_ascii_digit() || c.is_ascii_uppercase()) {
             return Err(Error::invalid(structure, off, "key character", "a digit or capital letter", describe_byte(c)));
@@ -306,7 +312,13 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let f = KeyFields { group_id: 3305, serial: 123_456_789, security: 0x1F_FFFF_FFFF_FFFF, upgrade: false, extra: false };
+        let f = KeyFields {
+            group_id: 3305,
+            serial: 123_456_789,
+            security: 0x1F_FFFF_FFFF_FFFF,
+            upgrade: false,
+            extra: false,
+        };
         let k = encode(&f).unwrap();
         let d = modern(&k);
         assert_eq!(d.fields, f);

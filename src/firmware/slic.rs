@@ -211,7 +211,14 @@ mod tests {
     #[test]
     fn damaged_tables_fail() {
         let good = build(b"DELL  ", b"CBX3    ", 2, 1);
-        for (off, what) in [(PUBKEY, "pk type"), (PUBKEY + 4, "pk len"), (PUBKEY + 16, "RSA1"), (MARKER, "m type"), (MARKER + 4, "m len"), (MARKER + 26, "WINDOWS")] {
+        for (off, what) in [
+            (PUBKEY, "pk type"),
+            (PUBKEY + 4, "pk len"),
+            (PUBKEY + 16, "RSA1"),
+            (MARKER, "m type"),
+            (MARKER + 4, "m len"),
+            (MARKER + 26, "WINDOWS"),
+        ] {
             let mut t = good.clone();
             t[off] ^= 0x40;
             acpi::fix_checksum(&mut t);

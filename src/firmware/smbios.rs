@@ -33,7 +33,12 @@ pub fn parse_rsmb(blob: &[u8]) -> Result<SmbiosFacts> {
 /// A table without type 1 gives empty facts.
 pub fn parse_table(table: &[u8]) -> Result<SmbiosFacts> {
     if table.len() > MAX_SMBIOS_LEN {
-        return Err(Error::TooLarge { structure: S, offset: 0, size: table.len() as u64, limit: MAX_SMBIOS_LEN as u64 });
+        return Err(Error::TooLarge {
+            structure: S,
+            offset: 0,
+            size: table.len() as u64,
+            limit: MAX_SMBIOS_LEN as u64,
+        });
     }
     let mut off = 0usize;
     for _ in 0..MAX_STRUCTURES {
@@ -66,11 +71,8 @@ pub fn parse_table(table: &[u8]) -> Result<SmbiosFacts> {
             }
             end += 1;
         }
-        let strings: Vec<&[u8]> = if end == strings_start {
-            Vec::new()
-        } else {
-            table[strings_start..end].split(|&b| b == 0).collect()
-        };
+        let strings: Vec<&[u8]> =
+            if end == strings_start { Vec::new() } else { table[strings_start..end].split(|&b| b == 0).collect() };
         if typ == 1 {
             let get = |field: usize| -> Option<String> {
                 let idx = *formatted.get(field)? as usize;

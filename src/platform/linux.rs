@@ -27,8 +27,13 @@ fn read_bounded(path: &Path, limit: usize) -> Result<Option<Vec<u8>>> {
     let mut buf = Vec::new();
     f.take(limit as u64 + 1).read_to_end(&mut buf).map_err(|e| Error::io(shown.clone(), &e))?;
     if buf.len() > limit {
-        return Err(Error::TooLarge { structure: "sysfs file", offset: 0, size: buf.len() as u64, limit: limit as u64 }
-            .in_file(shown));
+        return Err(Error::TooLarge {
+            structure: "sysfs file",
+            offset: 0,
+            size: buf.len() as u64,
+            limit: limit as u64,
+        }
+        .in_file(shown));
     }
     Ok(Some(buf))
 }
@@ -46,22 +51,22 @@ pub fn acpi_table_evidence(sig: &[u8; 4]) -> String {
 }
 
 fn dmi_string(name: &str) -> Result<Option<String>> {
-    Ok(read_bounded(&Path::new(DMI_ID).join(name), 4096)?
-        .map(|b| smbios_parser::clean(&b))
-        .filter(|s| !s.is_empty()))
+    Ok(read_bounded(&Path::new(DMI_ID).join(name), 4096)?.map(|b| smbios_parser::clean(&b)).filter(|s| !s.is_empty()))
 }
 
 pub fn smbios() -> Result<Option<SmbiosFacts>> {
     if !Path::new(DMI_ID).is_dir() {
         return Ok(None);
     }
-    let mut f = SmbiosFacts { manufacturer: dmi_string("sys_vendor")?, product: dmi_string("product_name")?, serial: None };
+    let mut f =
+        SmbiosFacts { manufacturer: dmi_string("sys_vendor")?, product: dmi_string("product_name")?, serial: None };
     // product_serial is root-only: its absence of permission is not an error.
     match dmi_string("product_serial") {
         Ok(s) => f.serial = s,
         Err(Error::PermissionDenied { .. }) => {
             // Fall back to the raw table (also root-only); leave the serial unknown.
-            if let Ok(Some(raw)) = read_bounded(Path::new("/sys/firmware/dmi/tables/DMI"), smbios_parser::MAX_SMBIOS_LEN)
+            if let Ok(Some(raw)) =
+                read_bounded(Path::new("/sys/firmware/dmi/tables/DMI"), smbios_parser::MAX_SMBIOS_LEN)
                 && let Ok(t) = smbios_parser::parse_table(&raw)
             {
                 f.serial = t.serial;
@@ -114,9 +119,13 @@ pub fn machine() -> MachineFacts {
             Ok(None) => match read_bounded(&legacy, 64) {
                 Ok(Some(b)) if b.len() == 1 => m.secure_boot = Some(b[0] == 1),
                 _ if !Path::new(EFI).join("efivars").join(".").exists()
-                    || std::fs::read_dir(Path::new(EFI).join("efivars")).map(|mut d| d.next().is_none()).unwrap_or(true) =>
+                    || std::fs::read_dir(Path::new(EFI).join("efivars"))
+                        .map(|mut d| d.next().is_none())
+                        .unwrap_or(true) =>
                 {
-                    m.notes.push("Secure Boot: efivarfs not mounted (mount -t efivarfs none /sys/firmware/efi/efivars)".into())
+                    m.notes.push(
+                        "Secure Boot: efivarfs not mounted (mount -t efivarfs none /sys/firmware/efi/efivars)".into(),
+                    )
                 }
                 _ => {
                     // efivarfs is there but the firmware has no SecureBoot variable:

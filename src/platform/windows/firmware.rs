@@ -48,7 +48,11 @@ fn firmware_table(provider: FIRMWARE_TABLE_PROVIDER, id: u32, what: &str, limit:
         return Err(Error::io(what.to_string(), &std::io::Error::last_os_error()));
     }
     if got > size {
-        return Err(Error::malformed("firmware table", 0, format!("{what} grew from {size} to {got} bytes while reading")));
+        return Err(Error::malformed(
+            "firmware table",
+            0,
+            format!("{what} grew from {size} to {got} bytes while reading"),
+        ));
     }
     buf.truncate(got);
     Ok(Some(buf))
@@ -140,11 +144,9 @@ pub fn machine() -> MachineFacts {
                 Some("x86") | Some("arm") => Some(32),
                 _ => None,
             };
-            m.secure_boot = reg_dword(
-                w!("SYSTEM\\CurrentControlSet\\Control\\SecureBoot\\State"),
-                w!("UEFISecureBootEnabled"),
-            )
-            .map(|v| v == 1);
+            m.secure_boot =
+                reg_dword(w!("SYSTEM\\CurrentControlSet\\Control\\SecureBoot\\State"), w!("UEFISecureBootEnabled"))
+                    .map(|v| v == 1);
             if m.secure_boot.is_none() {
                 m.notes.push("Secure Boot: no UEFISecureBootEnabled registry value".into());
             }
