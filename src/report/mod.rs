@@ -3,3 +3,5 @@
 
 pub mod inspect;
 pub mod style;
+pub mod check;
+pub mod cmtrace;
