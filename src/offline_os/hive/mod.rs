@@ -159,3 +159,6 @@ pub(crate) fn u16_at(b: &[u8], at: usize) -> u16 {
 pub(crate) fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
+
+#[cfg(test)]
+mod tests;
