@@ -173,12 +173,17 @@ pub fn arch_name(env: &str) -> String {
     }
 }
 
-/// Volume roots that hold an installed Windows. In WinPE the platform layer lists
-/// drive letters other than X:; elsewhere there are none.
+/// Volume roots that hold an installed Windows. Only in WinPE (system drive X:), where
+/// the internal disk's Windows is offline: on a running Windows its own hives are in
+/// use and are not the licence of some other installation. Elsewhere there are none.
 pub fn candidates() -> Vec<PathBuf> {
     // TODO(lead): replace with crate::platform::offline_os_candidates() once it lands.
     #[cfg(windows)]
     {
+        let in_winpe = std::env::var("SystemDrive").is_ok_and(|d| d.eq_ignore_ascii_case("X:"));
+        if !in_winpe {
+            return Vec::new();
+        }
         ('C'..='Z')
             .filter(|&l| l != 'X')
             .map(|l| PathBuf::from(format!("{l}:\\")))
