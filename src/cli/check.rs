@@ -79,6 +79,14 @@ pub(super) fn load_policy(a: &LicenceArgs) -> Result<Policy> {
 
 /// Gather the licensed facts from firmware, declaration, policy and offline OS.
 pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts> {
+    let flags = operator::Flags {
+        edition: a.licensed_edition.clone(),
+        version: a.licensed_version.clone(),
+        language: a.licensed_language.clone(),
+        software_assurance: a.software_assurance,
+    };
+    let declaration = operator::declaration(&flags, policy);
+    facts::declared_facts(&declaration)?;
     let sources = TableSources { acpi_dir: a.acpi_dir.clone(), msdm_file: a.from_file.clone(), slic_file: None };
     let fw = firmware::read(&sources)?;
     let os = if a.no_offline_os {
@@ -94,13 +102,6 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
             None => None,
         }
     };
-    let flags = operator::Flags {
-        edition: a.licensed_edition.clone(),
-        version: a.licensed_version.clone(),
-        language: a.licensed_language.clone(),
-        software_assurance: a.software_assurance,
-    };
-    let declaration = operator::declaration(&flags, policy);
     facts::licensed_facts(&facts::Sources { firmware: &fw, declaration: &declaration, policy, offline_os: os.as_ref(), show_key: a.show_key })
 }
 

@@ -155,9 +155,13 @@ fn declared_source(evidence: &str) -> Source {
     if evidence.starts_with("operator flag") { Source::Operator } else { Source::Policy }
 }
 
-/// Combine the sources into licensed facts. A declared value that is not an edition,
-/// version or language is a usage error (flag) or a bad policy (exit 4).
-pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
+/// The declared edition, version and language, validated.
+pub type DeclaredFacts = (Option<Fact<String>>, Option<Fact<Generation>>, Option<Fact<String>>);
+
+/// Validate the operator's declaration: a value that is not an edition, version or
+/// language is a usage error (flag) or a bad policy (exit 4). Cheap: the CLI calls it
+/// before reading anything else, so usage errors come first.
+pub fn declared_facts(decl: &Declaration) -> Result<DeclaredFacts> {
     let bad = |evidence: &str, what: &str, value: &str, hint: &str| {
         let message = format!("{evidence}: {value:?} is not a known {what} ({hint})");
         if declared_source(evidence) == Source::Operator {
@@ -166,8 +170,7 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
             Error::malformed("policy file", 0, message)
         }
     };
-    let fw = s.firmware;
-    let declared_edition = match &s.declaration.edition {
+    let edition = match &decl.edition {
         Some(d) => {
             let id = product::canonical_edition(&d.value)
                 .ok_or_else(|| bad(&d.evidence, "edition", &d.value, "use an EditionID such as Professional, Core, ProfessionalN, ServerStandard"))?;
@@ -175,7 +178,7 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         }
         None => None,
     };
-    let version = match &s.declaration.version {
+    let version = match &decl.version {
         Some(d) => {
             let g = product::parse_generation(&d.value)
                 .ok_or_else(|| bad(&d.evidence, "Windows version", &d.value, "use 7, 8, 8.1, 10, 11, a server year, or major.minor.build"))?;
@@ -183,13 +186,20 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         }
         None => None,
     };
-    let language = match &s.declaration.language {
+    let language = match &decl.language {
         Some(d) => {
             let l = product::canonical_language(&d.value).ok_or_else(|| bad(&d.evidence, "language tag", &d.value, "e.g. en-US, ja-JP"))?;
             Some(Fact::new(l, declared_source(&d.evidence), d.evidence.clone()))
         }
         None => None,
     };
+    Ok((edition, version, language))
+}
+
+/// Combine the sources into licensed facts (see `declared_facts` for the errors).
+pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
+    let fw = s.firmware;
+    let (declared_edition, version, language) = declared_facts(s.declaration)?;
 
     let firmware_key = fw.oa3.as_ref().map(|k| KeyFacts {
         evidence: k.evidence.clone(),
