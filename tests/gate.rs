@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+/// Dumped tables carry no CPU or firmware type: the tests declare the machine.
+const MACHINE: [&str; 4] = ["--machine-arch", "x64", "--machine-firmware", "uefi64"];
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -58,6 +61,7 @@ fn run(args: &[&str]) -> Run {
 fn check(firmware: &str, index: &str, extra: &[&str]) -> (Run, serde_json::Value) {
     let (f, i) = (fw(firmware), img("multi.wim"));
     let mut args = vec!["check", "--image", &i, "--index", index, "--acpi-dir", &f, "--no-offline-os", "--json"];
+    args.extend_from_slice(&MACHINE);
     args.extend_from_slice(extra);
     let r = run(&args);
     let json = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", r.stdout, r.stderr));
@@ -93,7 +97,10 @@ fn case_professional_oem_dm_en_us_windows_11_allow() {
     assert_eq!(j["activation"]["kms_client_key"], "W269N-WFGWX-YVC9B-4J6C9-T83GX");
     // The single-index image needs no --index.
     let p = img("pro.wim");
-    let r = run(&["check", "--image", &p, "--acpi-dir", &fw("pro"), "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US"]);
+    let f = fw("pro");
+    let mut args = vec!["check", "--image", &p, "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US"];
+    args.extend_from_slice(&MACHINE);
+    let r = run(&args);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("ALLOWED"), "{}", r.stdout);
 }
@@ -115,7 +122,9 @@ fn case_professional_ja_jp_vs_professional_en_us_blocks_language() {
 #[test]
 fn case_professional_x86_windows_10_vs_professional_x64_windows_10_allows() {
     let (f, i, h) = (fw("pro"), img("multi.wim"), hives("pro10-x86-en"));
-    let r = run(&["check", "--image", &i, "--index", "10", "--acpi-dir", &f, "--offline-os", &h, "--json"]);
+    let mut args = vec!["check", "--image", &i, "--index", "10", "--acpi-dir", &f, "--offline-os", &h, "--json"];
+    args.extend_from_slice(&MACHINE);
+    let r = run(&args);
     let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     expect(&r, &j, 0, "allowed", &[]);
     assert_eq!(rule(&j, "arch")["outcome"], "pass");
@@ -258,6 +267,31 @@ fn the_key_is_masked_unless_show_key() {
     let (f, i) = (fw("pro"), img("multi.wim"));
     let plain = run(&["check", "--image", &i, "--index", "1", "--acpi-dir", &f, "--no-offline-os", "--verbose"]);
     assert!(!plain.stdout.contains(full) && !r.stderr.contains(full), "the full key leaked");
+}
+
+#[test]
+fn dumps_say_nothing_of_the_machine_so_arch_is_unknown_until_declared() {
+    let (f, i) = (fw("pro"), img("multi.wim"));
+    let base = ["check", "--image", &i, "--index", "1", "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US", "--json"];
+    let r = run(&base);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    expect(&r, &j, 3, "cannot-decide", &["arch"]);
+    // x86 on 64-bit UEFI cannot boot; x86 on BIOS can; arm64 cannot run on x64.
+    let x86 = |firmware: &str| {
+        let (f, i) = (fw("core"), img("multi.wim"));
+        run(&["check", "--image", &i, "--index", "3", "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "10", "--licensed-language", "ja-JP",
+              "--machine-arch", "x64", "--machine-firmware", firmware]).code
+    };
+    assert_eq!(x86("uefi64"), 1);
+    assert_eq!(x86("bios"), 0);
+    assert_eq!(x86("uefi32"), 0);
+    let (f, i) = (fw("enterprise"), img("multi.wim"));
+    let r = run(&["check", "--image", &i, "--index", "2", "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US", "--machine-arch", "x64", "--machine-firmware", "uefi64"]);
+    assert_eq!(r.code, 1, "arm64 image on x64: {}", r.stdout);
+    let r = run(&["check", "--image", &i, "--index", "2", "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US", "--machine-arch", "arm64", "--machine-firmware", "uefi64"]);
+    assert_eq!(r.code, 0, "arm64 image on arm64: {}", r.stdout);
+    let r = run(&["check", "--image", &i, "--index", "2", "--acpi-dir", &f, "--machine-arch", "sparc"]);
+    assert_eq!(r.code, 2);
 }
 
 // ---- exit codes ----
@@ -408,7 +442,7 @@ fn approved_image_hashes() {
     let bad = tmp("bad.toml");
     std::fs::write(&bad, format!("approved_images = [\"{}\"]\n", "0".repeat(64))).unwrap();
     let f = fw("pro");
-    let base = ["check", "--image", &p, "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US", "--json", "--policy"];
+    let base = ["check", "--image", &p, "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US", "--json", "--machine-arch", "x64", "--machine-firmware", "bios", "--policy"];
     let mut a = base.to_vec();
     a.push(good.to_str().unwrap());
     let r = run(&a);
@@ -427,6 +461,7 @@ fn approved_image_hashes() {
 fn select(firmware: &str, extra: &[&str]) -> Run {
     let (i, f) = (img("multi.wim"), fw(firmware));
     let mut args = vec!["match", &i, "--acpi-dir", &f, "--no-offline-os", "--select"];
+    args.extend_from_slice(&MACHINE);
     args.extend_from_slice(extra);
     run(&args)
 }
@@ -461,10 +496,13 @@ fn match_select_none_several_undecided() {
 #[test]
 fn match_lists_every_index() {
     let (i, f) = (img("multi.wim"), fw("pro"));
-    let r = run(&["match", &i, "--acpi-dir", &f, "--no-offline-os", "--licensed-language", "en-US", "--licensed-version", "11"]);
+    let mut args = vec!["match", &i, "--acpi-dir", &f, "--no-offline-os", "--licensed-language", "en-US", "--licensed-version", "11"];
+    args.extend_from_slice(&MACHINE);
+    let r = run(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout.matches("index ").count(), 13, "{}", r.stdout);
-    let r = run(&["match", &i, "--acpi-dir", &f, "--no-offline-os", "--licensed-language", "en-US", "--licensed-version", "11", "--json", "--select"]);
+    args.extend_from_slice(&["--json", "--select"]);
+    let r = run(&args);
     let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(j["command"], "match");
     assert_eq!(j["indexes"].as_array().unwrap().len(), 13);

@@ -31,7 +31,7 @@ fn malformed_policies_are_exit_4_before_anything_else() {
 #[test]
 fn the_example_policy_parses_and_decides() {
     // The example declares Professional / 11 / en-US: with no MSDM it allows pro.wim.
-    let (code, out, err) = run(&["check", "--image", &p("images/pro.wim"), "--acpi-dir", &p("firmware/no-msdm"), "--no-offline-os", "--policy", &p("policy/example.toml"), "--json"]);
+    let (code, out, err) = run(&["check", "--image", &p("images/pro.wim"), "--acpi-dir", &p("firmware/no-msdm"), "--no-offline-os", "--policy", &p("policy/example.toml"), "--json", "--machine-arch", "x64", "--machine-firmware", "uefi64"]);
     assert_eq!(code, 0, "{out}{err}");
     let j: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(j["licensed"]["edition"]["source"], "policy");
@@ -40,9 +40,10 @@ fn the_example_policy_parses_and_decides() {
 
 #[test]
 fn strict_policy_turns_unknown_version_into_cannot_decide() {
-    let (code, out, err) = run(&["check", "--image", &p("images/pro.wim"), "--acpi-dir", &p("firmware/pro"), "--no-offline-os", "--policy", &p("policy/strict.toml")]);
+    let m = ["--machine-arch", "x64", "--machine-firmware", "uefi64"];
+    let (code, out, err) = run(&[&["check", "--image", &p("images/pro.wim"), "--acpi-dir", &p("firmware/pro"), "--no-offline-os", "--policy", &p("policy/strict.toml")][..], &m].concat());
     assert_eq!(code, 3, "{out}{err}");
-    let (code, out, err) = run(&["check", "--image", &p("images/pro.wim"), "--acpi-dir", &p("firmware/pro"), "--no-offline-os"]);
+    let (code, out, err) = run(&[&["check", "--image", &p("images/pro.wim"), "--acpi-dir", &p("firmware/pro"), "--no-offline-os"][..], &m].concat());
     assert_eq!(code, 0, "defaults warn: {out}{err}");
     assert!(out.contains("warning version") && out.contains("warning language"), "{out}");
 }

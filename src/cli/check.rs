@@ -31,6 +31,12 @@ pub struct LicenceArgs {
     /// Licensed language tag, e.g. en-US, ja-JP
     #[arg(long, value_name = "TAG")]
     pub licensed_language: Option<String>,
+    /// This machine's CPU when the firmware facts lack it (dumped tables): x64, x86, arm64
+    #[arg(long, value_name = "ARCH")]
+    pub machine_arch: Option<String>,
+    /// This machine's firmware when the firmware facts lack it (dumped tables): bios, uefi64, uefi32
+    #[arg(long, value_name = "TYPE")]
+    pub machine_firmware: Option<String>,
     /// Declare Volume Licensing with Software Assurance (or an E3/E5-style subscription)
     #[arg(long)]
     pub software_assurance: bool,
@@ -87,6 +93,8 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
     };
     let declaration = operator::declaration(&flags, policy);
     facts::declared_facts(&declaration)?;
+    let machine = facts::MachineDeclaration { arch: a.machine_arch.clone(), firmware: a.machine_firmware.clone() };
+    machine.parse()?;
     let sources = TableSources { acpi_dir: a.acpi_dir.clone(), msdm_file: a.from_file.clone(), slic_file: None };
     let fw = firmware::read(&sources)?;
     let os = if a.no_offline_os {
@@ -102,7 +110,7 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
             None => None,
         }
     };
-    facts::licensed_facts(&facts::Sources { firmware: &fw, declaration: &declaration, policy, offline_os: os.as_ref(), show_key: a.show_key })
+    facts::licensed_facts(&facts::Sources { firmware: &fw, declaration: &declaration, policy, offline_os: os.as_ref(), machine: &machine, show_key: a.show_key })
 }
 
 /// SHA-256 of every file of the image, only when the policy lists approved hashes.

@@ -26,16 +26,17 @@ impl TableSources {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum FirmwareType {
     Uefi,
     Bios,
+    #[default]
     Unknown,
 }
 
 /// The OA 3.0 key from the MSDM table, already decoded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Oa3Facts {
     /// Where the table came from (path or "ACPI firmware table MSDM").
     pub evidence: String,
@@ -77,7 +78,7 @@ pub fn mask_key(key: &str) -> String {
 }
 
 /// The OA 2.x Windows marker from the SLIC table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SlicFacts {
     pub evidence: String,
     pub table_checksum_ok: bool,
@@ -98,7 +99,7 @@ pub struct SmbiosFacts {
 
 /// Everything the firmware says. `None` means "not present" (a normal state: no MSDM
 /// on a retail PC); read errors of a present table are `Err` from the reader instead.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct FirmwareFacts {
     /// "live firmware" or the dump directory/files read.
     pub source: String,

@@ -148,7 +148,46 @@ pub struct Sources<'a> {
     pub declaration: &'a Declaration,
     pub policy: &'a Policy,
     pub offline_os: Option<&'a OfflineOsFacts>,
+    /// The operator's declaration of this machine (fills what the firmware facts lack).
+    pub machine: &'a MachineDeclaration,
     pub show_key: bool,
+}
+
+/// `--machine-arch` and `--machine-firmware`: this machine as the operator declares it.
+/// Dumped tables carry no CPU or firmware type (and may come from another PC), so with
+/// dumps these are how the `arch` rule learns what the target machine boots.
+#[derive(Debug, Clone, Default)]
+pub struct MachineDeclaration {
+    pub arch: Option<String>,
+    pub firmware: Option<String>,
+}
+
+/// A declared CPU architecture, and firmware type with UEFI bitness.
+pub type DeclaredMachine = (Option<String>, Option<(FirmwareType, Option<u32>)>);
+
+impl MachineDeclaration {
+    /// Validate: arch x64|x86|arm64; firmware bios|uefi32|uefi64. Usage error otherwise.
+    pub fn parse(&self) -> Result<DeclaredMachine> {
+        let arch = match self.arch.as_deref().map(|a| a.trim().to_ascii_lowercase()) {
+            None => None,
+            Some(a) => Some(match a.as_str() {
+                "x64" | "amd64" | "x86_64" => "x64".to_string(),
+                "x86" | "i386" | "i686" => "x86".to_string(),
+                "arm64" | "aarch64" => "arm64".to_string(),
+                _ => return Err(Error::Usage { message: format!("--machine-arch {a:?}: use x64, x86 or arm64") }),
+            }),
+        };
+        let fw = match self.firmware.as_deref().map(|f| f.trim().to_ascii_lowercase()) {
+            None => None,
+            Some(f) => Some(match f.as_str() {
+                "bios" | "csm" | "legacy" => (FirmwareType::Bios, None),
+                "uefi64" => (FirmwareType::Uefi, Some(64)),
+                "uefi32" => (FirmwareType::Uefi, Some(32)),
+                _ => return Err(Error::Usage { message: format!("--machine-firmware {f:?}: use bios, uefi64 or uefi32") }),
+            }),
+        };
+        Ok((arch, fw))
+    }
 }
 
 fn declared_source(evidence: &str) -> Source {
@@ -262,19 +301,41 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
     };
     let media = s.policy.media.map(|m| Fact::new(m, Source::Policy, format!("{}: media", s.policy.source)));
 
-    let (cpu_arch, cpu_evidence) = match &fw.cpu_arch {
-        Some(a) => (Some(a.clone()), format!("{} (CPU architecture)", fw.source)),
-        None => match build_arch() {
-            Some(a) => (Some(a.to_string()), format!("this program runs as {a} code, so the CPU executes {a}")),
-            None => (None, "CPU architecture unknown".to_string()),
-        },
+    let (decl_arch, decl_fw) = s.machine.parse()?;
+    let mut machine_ev = Vec::new();
+    let cpu_arch = match (&fw.cpu_arch, decl_arch) {
+        (Some(a), _) => {
+            machine_ev.push(format!("CPU {a} from {}", fw.source));
+            Some(a.clone())
+        }
+        (None, Some(a)) => {
+            machine_ev.push(format!("CPU {a} from operator flag --machine-arch"));
+            Some(a)
+        }
+        (None, None) => {
+            machine_ev.push(format!("CPU unknown ({} does not say; --machine-arch declares it)", fw.source));
+            None
+        }
     };
-    let machine = MachineFacts {
-        evidence: format!("{cpu_evidence}; firmware type from {}", fw.source),
-        cpu_arch,
-        firmware_type: fw.firmware_type,
-        uefi_bitness: fw.uefi_bitness,
+    let (firmware_type, uefi_bitness) = match (fw.firmware_type, decl_fw) {
+        (FirmwareType::Unknown, Some((t, b))) => {
+            machine_ev.push("firmware type from operator flag --machine-firmware".to_string());
+            (t, b)
+        }
+        (FirmwareType::Unknown, None) => {
+            machine_ev.push(format!("firmware type unknown ({} does not say; --machine-firmware declares it)", fw.source));
+            (FirmwareType::Unknown, None)
+        }
+        (FirmwareType::Uefi, Some((FirmwareType::Uefi, b))) if fw.uefi_bitness.is_none() => {
+            machine_ev.push(format!("UEFI from {}, bitness from operator flag --machine-firmware", fw.source));
+            (FirmwareType::Uefi, b)
+        }
+        (t, _) => {
+            machine_ev.push(format!("firmware type from {}", fw.source));
+            (t, fw.uefi_bitness)
+        }
     };
+    let machine = MachineFacts { evidence: machine_ev.join("; "), cpu_arch, firmware_type, uefi_bitness };
 
     let edition = firmware_edition.clone().or_else(|| declared_edition.clone());
     Ok(LicensedFacts {
@@ -294,21 +355,4 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         machine,
         offline_os: os.cloned(),
     })
-}
-
-/// The architecture this program was built for: a lower bound of what the CPU runs.
-/// Not used on Windows, where an x64 program may run emulated on an ARM64 machine.
-#[cfg(windows)]
-fn build_arch() -> Option<&'static str> {
-    None
-}
-
-#[cfg(not(windows))]
-fn build_arch() -> Option<&'static str> {
-    match std::env::consts::ARCH {
-        "x86_64" => Some("x64"),
-        "x86" => Some("x86"),
-        "aarch64" => Some("arm64"),
-        _ => None,
-    }
 }
