@@ -70,7 +70,10 @@ pub fn advise(image: &ImageFacts) -> Advice {
         _ => None,
     };
     let what = match (&release, &edition) {
-        (Some(r), Some(e)) => format!("{r} {e}"),
+        (Some(r), Some(e)) => match &image.name {
+            Some(n) => format!("{n} ({r} {e})"),
+            None => format!("{r} {e}"),
+        },
         (None, Some(e)) => e.clone(),
         _ => "the image's edition".into(),
     };

@@ -192,9 +192,14 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
     let m = &l.machine;
     let fw = match (m.firmware_type, m.uefi_bitness) {
         (crate::firmware::FirmwareType::Uefi, Some(b)) => format!("UEFI {b}-bit"),
-        (t, _) => format!("{t:?}").to_ascii_uppercase(),
+        (crate::firmware::FirmwareType::Uefi, None) => "UEFI of unknown bitness".to_string(),
+        (crate::firmware::FirmwareType::Bios, _) => "BIOS".to_string(),
+        (crate::firmware::FirmwareType::Unknown, _) => "unknown firmware type".to_string(),
     };
     let _ = writeln!(o, "  {:<10} {} CPU, {fw}", "machine", m.cpu_arch.as_deref().unwrap_or("unknown"));
+    if verbose {
+        let _ = writeln!(o, "  {:<10} [{}]", "", m.evidence);
+    }
     if l.software_assurance.value {
         let _ = writeln!(o, "  {:<10} Software Assurance declared ({})", "VL", l.software_assurance.evidence);
     }

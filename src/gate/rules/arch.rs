@@ -23,7 +23,7 @@ pub fn check(i: &Input) -> RuleResult {
     }
     let r = |o, msg: String| RuleResult { id: ID, outcome: o, message: msg, evidence: ev.clone() };
     let Some(cpu) = m.cpu_arch.as_deref() else {
-        return r(Outcome::Unknown, format!("image is {image}; this machine's CPU architecture is unknown"));
+        return r(Outcome::Unknown, format!("image is {image}; this machine's CPU architecture is unknown (with dumped tables declare --machine-arch and --machine-firmware)"));
     };
     let fw = match (m.firmware_type, m.uefi_bitness) {
         (FirmwareType::Uefi, Some(b)) => format!("{b}-bit UEFI"),
@@ -40,7 +40,7 @@ pub fn check(i: &Input) -> RuleResult {
             match (m.firmware_type, m.uefi_bitness) {
                 (FirmwareType::Bios, _) | (FirmwareType::Uefi, Some(64)) => r(Outcome::Pass, format!("image is x64, {here}{licence_note}")),
                 (FirmwareType::Uefi, Some(_)) => r(Outcome::Fail, format!("image is x64, {here}: 32-bit UEFI cannot boot x64 Windows")),
-                _ => r(Outcome::Unknown, format!("image is x64, {here}: cannot tell whether it boots")),
+                _ => r(Outcome::Unknown, format!("image is x64, {here}: cannot tell whether it boots (declare --machine-firmware)")),
             }
         }
         "x86" => {
@@ -52,7 +52,7 @@ pub fn check(i: &Input) -> RuleResult {
                 (FirmwareType::Uefi, Some(_)) => {
                     r(Outcome::Fail, format!("image is x86, {here}: 64-bit UEFI cannot boot x86 Windows (enable CSM/legacy boot, or use an x64 image)"))
                 }
-                _ => r(Outcome::Unknown, format!("image is x86, {here}: cannot tell whether it boots")),
+                _ => r(Outcome::Unknown, format!("image is x86, {here}: cannot tell whether it boots (declare --machine-firmware)")),
             }
         }
         "arm64" => {
