@@ -169,10 +169,20 @@ pub(super) fn write_log(a: &LicenceArgs, entries: &[(String, report::cmtrace::Se
 }
 
 /// Task-sequence variables (OEMGATE_VERDICT, OEMGATE_EXIT, OEMGATE_REASONS, OEMGATE_INDEX).
-/// Outside a task sequence, and off Windows, nothing happens.
+/// Outside a task sequence, and off Windows, nothing happens. A variable that cannot be
+/// set is a warning: the exit code is what the sequence gates on.
 pub(super) fn publish_task_sequence_variables(vars: &[(&str, String)]) {
-    // TODO(lead): call crate::platform::set_task_sequence_variables(vars) once it lands.
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if let Err(e) = set_task_sequence_variables(&pairs) {
+        eprintln!("oemgate: warning: {e}");
+    }
+}
+
+/// TODO(lead): once the Windows platform code is merged, replace the body with
+/// `crate::platform::set_task_sequence_variables(vars).map(|_| ())`.
+fn set_task_sequence_variables(vars: &[(&str, &str)]) -> Result<()> {
     let _ = vars;
+    Ok(())
 }
 
 pub fn run(args: CheckArgs) -> ExitStatus {

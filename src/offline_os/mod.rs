@@ -177,7 +177,8 @@ pub fn arch_name(env: &str) -> String {
 /// the internal disk's Windows is offline: on a running Windows its own hives are in
 /// use and are not the licence of some other installation. Elsewhere there are none.
 pub fn candidates() -> Vec<PathBuf> {
-    // TODO(lead): replace with crate::platform::offline_os_candidates() once it lands.
+    // TODO(lead): once the Windows platform code is merged, the whole body becomes
+    // `crate::platform::offline_os_candidates()` (it also skips non-fixed drives).
     #[cfg(windows)]
     {
         let in_winpe = std::env::var("SystemDrive").is_ok_and(|d| d.eq_ignore_ascii_case("X:"));
