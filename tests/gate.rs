@@ -234,6 +234,17 @@ fn unknown_key_group_cannot_decide_until_declared() {
     expect(&r, &j, 3, "cannot-decide", &["edition"]);
     let (r, j) = check("unknown-group", "1", &["--licensed-version", "11", "--licensed-language", "en-US", "--licensed-edition", "Professional"]);
     expect(&r, &j, 0, "allowed", &[]);
+    assert!(rule(&j, "edition")["message"].as_str().unwrap().contains("maps to no known edition"), "{}", r.stdout);
+}
+
+#[test]
+fn a_single_dumped_msdm_file_works_like_a_directory() {
+    let (i, m) = (img("multi.wim"), root().join("fixtures/firmware/core/MSDM").display().to_string());
+    let mut args = vec!["check", "--image", &i, "--index", "8", "--from-file", &m, "--no-offline-os", "--licensed-language", "ja-JP", "--json"];
+    args.extend_from_slice(&MACHINE);
+    let r = run(&args);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr));
+    expect(&r, &j, 1, "blocked", &["edition"]);
 }
 
 #[test]

@@ -77,7 +77,11 @@ impl Verdict {
 
     /// How well an allowed image fits: fewer warnings, then fewer downgrades.
     pub fn fit_rank(&self) -> (usize, usize) {
-        let downgrades = self.rules.iter().filter(|r| r.result.id == "version" && r.result.message.contains("downgrade rights")).count();
+        let downgrades = self
+            .rules
+            .iter()
+            .filter(|r| r.result.id == "version" && r.result.outcome == Outcome::Pass && r.result.message.contains("downgrade rights"))
+            .count();
         (self.warnings().len(), downgrades)
     }
 }

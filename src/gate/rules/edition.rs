@@ -52,7 +52,14 @@ pub fn check(i: &Input) -> RuleResult {
             Some(g) => format!("firmware OA3 key is {} (group {g})", lic.value),
             None => format!("firmware OA3 key is {}", lic.value),
         },
-        _ => format!("declared licence is {}", lic.value),
+        _ => match l.firmware_key.as_ref().filter(|k| k.edition_id.is_none()) {
+            Some(k) => format!(
+                "declared licence is {} (the firmware key's group {} maps to no known edition: the declaration decides)",
+                lic.value,
+                k.group_id.map_or_else(|| "(undecodable)".to_string(), |g| g.to_string())
+            ),
+            None => format!("declared licence is {}", lic.value),
+        },
     };
     if product::same_edition(image, &lic.value) {
         return RuleResult::new(ID, Outcome::Pass, format!("image is {image}, {what}")).with(lic_ev).with(image_ev);
