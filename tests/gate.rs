@@ -431,6 +431,14 @@ fn cmtrace_log_lines() {
 }
 
 #[test]
+fn a_log_that_cannot_be_written_warns_and_keeps_the_verdict() {
+    let (f, i) = (fw("core"), img("multi.wim"));
+    let r = run(&["check", "--image", &i, "--index", "8", "--acpi-dir", &f, "--no-offline-os", "--licensed-language", "ja-JP", "--log", "/nonexistent/dir/oemgate.log"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("warning") && r.stderr.contains("/nonexistent/dir/oemgate.log"), "{}", r.stderr);
+}
+
+#[test]
 fn human_table_is_plain_when_piped() {
     let (i, f) = (img("multi.wim"), fw("core"));
     let o = Command::new(env!("CARGO_BIN_EXE_oemgate"))

@@ -224,6 +224,10 @@ fn case_no_msdm_and_no_declaration_cannot_decide() {
         assert!(message(&v, "edition").starts_with("licensed edition unknown"));
     }
     assert_eq!(blocked_by(&Case::new(machine()).on("multi.wim", 1)), vec!["edition"]);
+    // An installed Windows that differs from the firmware licence is noted in the evidence.
+    let v = Case::new(oa3(Some("Core"), 3258)).offline("pro10-x86-en").on("multi.wim", 10);
+    let ev = v.rules.iter().find(|r| r.result.id == "edition").unwrap().result.evidence.join(" | ");
+    assert!(ev.contains("installed Windows is Professional"), "{ev}");
     // An installed Windows is a hint, not proof: still undecided.
     let v = Case::new(machine()).offline("pro10-x86-en").on("multi.wim", 10);
     assert_eq!(v.exit, ExitStatus::CannotDecide);

@@ -203,6 +203,10 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
     if l.software_assurance.value {
         let _ = writeln!(o, "  {:<10} Software Assurance declared ({})", "VL", l.software_assurance.evidence);
     }
+    let notes = l.firmware_key.iter().flat_map(|k| k.warnings.iter()).chain(l.offline_os.iter().flat_map(|os| os.warnings.iter()));
+    for n in notes {
+        let _ = writeln!(o, "  {:<10} {n}", "note");
+    }
 }
 
 fn short_source(evidence: &str) -> String {

@@ -46,7 +46,13 @@ pub fn check(i: &Input) -> RuleResult {
         }
         return r;
     };
-    let lic_ev = lic.evidence.clone();
+    let mut lic_ev = lic.evidence.clone();
+    if let Some(inst) = l.installed_edition.as_ref().filter(|i| !product::same_edition(&i.value, &lic.value)) {
+        lic_ev.push_str(&format!(
+            "; note: the installed Windows is {} ({}), not the licensed {}: it was changed after purchase, or reimaged",
+            inst.value, inst.evidence, lic.value
+        ));
+    }
     let what = match lic.source {
         crate::gate::facts::Source::Firmware => match l.firmware_key.as_ref().and_then(|k| k.group_id) {
             Some(g) => format!("firmware OA3 key is {} (group {g})", lic.value),

@@ -20,7 +20,13 @@ pub fn check(i: &Input) -> RuleResult {
         )
         .with(img_ev);
     };
-    let r = |o, m: String| RuleResult::new(ID, o, m).with(lic.evidence.clone()).with(img_ev.clone());
+    let mut lic_ev = lic.evidence.clone();
+    if let Some(os) = &i.licensed.offline_os {
+        if let Some(inst) = os.install_language.as_deref().filter(|t| !t.eq_ignore_ascii_case(&lic.value)) {
+            lic_ev.push_str(&format!("; note: the installed Windows was installed in {inst} ({})", os.system_hive));
+        }
+    }
+    let r = |o, m: String| RuleResult::new(ID, o, m).with(lic_ev.clone()).with(img_ev.clone());
     if !image.eq_ignore_ascii_case(&lic.value) {
         return r(Outcome::Fail, format!("image is {image}, the licence is {}: a different language is a different product", lic.value));
     }
