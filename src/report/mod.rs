@@ -4,3 +4,5 @@
 pub mod firmware;
 pub mod inspect;
 pub mod style;
+pub mod check;
+pub mod cmtrace;
