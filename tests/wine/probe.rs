@@ -1,0 +1,32 @@
+//! Test-only probe of the Windows platform functions, built by `winpe/build-exe.sh
+//! --with-probe` and run under Wine by tests/wine.rs. Never shipped. Prints one JSON
+//! object on stdout.
+
+use std::collections::HashMap;
+
+fn main() {
+    // RandomState seeds from ProcessPrng (bcryptprimitives.dll) on Windows: this proves the
+    // exe's random source works (under Wine 8 through the test-only shim).
+    let mut seeded: HashMap<&str, u32> = HashMap::new();
+    seeded.insert("k", 1);
+
+    let ts_set = match oemgate::platform::set_task_sequence_variables(&[("OEMGATE_PROBE", "1")]) {
+        Ok(b) => serde_json::json!(b),
+        Err(e) => serde_json::json!(format!("error: {e}")),
+    };
+    let ts_get = match oemgate::platform::task_sequence_variable("_SMSTSLogPath") {
+        Ok(v) => serde_json::json!(v),
+        Err(e) => serde_json::json!(format!("error: {e}")),
+    };
+    let offline: Vec<String> =
+        oemgate::platform::offline_os_candidates().iter().map(|p| p.display().to_string()).collect();
+    let out = serde_json::json!({
+        "hashmap": seeded.get("k").copied(),
+        "vt_colors": oemgate::platform::enable_vt_colors(),
+        "ts_set": ts_set,
+        "ts_get": ts_get,
+        "ts_log_dir": oemgate::platform::task_sequence_log_dir().map(|p| p.display().to_string()),
+        "offline_os": offline,
+    });
+    println!("{out}");
+}
