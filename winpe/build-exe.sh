@@ -130,14 +130,14 @@ x86_64-w64-mingw32-objdump -h "$EXE" | grep -q ' \.rsrc ' || die "$EXE has no re
 
 if [ "$check_repro" -eq 1 ]; then
   copy="$(mktemp -d "${TMPDIR:-/tmp}/oemgate-repro.XXXXXX")"
-  trap 'rm -rf "$copy"' EXIT
   # the tracked sources only (plus the lock file), at another path, another target dir
   (cd "$ROOT" && { git ls-files -z --cached --others --exclude-standard 2>/dev/null || find . -path ./target -prune -o -type f -print0; } \
      | tar --null -T - -cf -) | (mkdir -p "$copy/src-copy" && cd "$copy/src-copy" && tar -xf -)
   build "$copy/src-copy" "$copy/target"
   EXE2="$copy/target/$TARGET/release/oemgate.exe"
   h1="$(sha256sum < "$EXE")"; h2="$(sha256sum < "$EXE2")"
-  [ "$h1" = "$h2" ] || die "not reproducible: $EXE and a second build from $copy/src-copy differ"
+  [ "$h1" = "$h2" ] || die "not reproducible: $EXE and $EXE2 (built from a copy at $copy/src-copy) differ"
+  rm -rf "$copy"
   echo "build-exe: reproducible: a second build at another path is identical"
 fi
 
