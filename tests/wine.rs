@@ -314,6 +314,15 @@ fn firmware_fixtures(root: &Path) -> Vec<String> {
     v
 }
 
+/// A relative directory (made here) whose absolute Windows path is over 300 characters.
+fn long_dir(root: &Path) -> String {
+    let seg = "long-path-segment-for-the-max-path-test-0123456789";
+    let rel = format!("target/wine-long/{seg}/{seg}/{seg}/{seg}/{seg}/{seg}");
+    std::fs::create_dir_all(root.join(&rel)).unwrap();
+    assert!(root.join(&rel).to_string_lossy().len() > 300);
+    rel
+}
+
 /// The Linux build's help for `sub`, to learn how it takes its arguments.
 fn help_of(s: &Setup, sub: &str) -> String {
     run_linux(s, &[sub, "--help"]).stdout
@@ -438,6 +447,19 @@ fn inspect_json_equals_the_linux_build_on_every_image_fixture() {
         args.extend(image_arg(&help, img));
         t.compare(s, &args, &[img]);
     }
+    // Long paths: the first fixture again, through a directory whose Windows path passes
+    // MAX_PATH (260) by far.
+    if let Some(first) = images.first() {
+        let deep = long_dir(&s.root);
+        let name = Path::new(first).file_name().unwrap().to_string_lossy().into_owned();
+        let link = s.root.join(&deep).join(&name);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(s.root.join(first), &link).unwrap();
+        let long = format!("{deep}/{name}");
+        let mut args = vec!["inspect", "--json"];
+        args.extend(image_arg(&help, &long));
+        t.compare(s, &args, &[&long]);
+    }
     t.finish("inspect_json");
 }
 
@@ -543,4 +565,56 @@ fn platform_probe_under_wine() {
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["ts_log_dir"], r"X:\Windows\Temp\SMSTSLog", "{v}");
 
+    // A file whose path passes MAX_PATH, given in Windows spelling and relative to the
+    // current directory, read through the crate's file source; then a missing one.
+    let deep = long_dir(&s.root);
+    std::fs::write(s.root.join(&deep).join("long.bin"), b"long path ok").unwrap();
+    let mut cmd = wine_cmd(s, probe);
+    cmd.arg(win(&format!("{deep}/long.bin")));
+    let o = run_with_timeout(cmd, "wine wine-probe.exe LONG-PATH");
+    assert_eq!(o.code, 0, "probe exit code; stderr: {}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["read"], serde_json::json!({"len": 12, "head": "long path ok"}), "long path: {v}");
+    let mut cmd = wine_cmd(s, probe);
+    cmd.arg(win(&format!("{deep}/missing.bin")));
+    let o = run_with_timeout(cmd, "wine wine-probe.exe MISSING");
+    assert_eq!(o.code, 0, "probe exit code; stderr: {}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["read"]["exit"], 4, "a missing file is unreadable input (exit 4): {v}");
+
+}
+
+// ---- the harness itself (run always, Wine or not) -----------------------------------
+
+#[test]
+fn normalise_rewrites_only_the_argument_paths() {
+    let args = ["fixtures/images/set.swm"];
+    // the argument, a sibling in the same directory, JSON-escaped and plain
+    let exe = "{\"file\":\"fixtures\\\\images\\\\set.swm\",\"part\":\"fixtures\\\\images\\\\set2.swm\"}\nread fixtures\\images\\set.swm\n";
+    let linux = "{\"file\":\"fixtures/images/set.swm\",\"part\":\"fixtures/images/set2.swm\"}\nread fixtures/images/set.swm\n";
+    assert_eq!(normalise(exe, &args), linux);
+    // other backslashes and other paths stay as they are, so a real difference still shows
+    let other = "{\"key\":\"a\\\\b\",\"file\":\"other\\\\set.swm\"}";
+    assert_eq!(normalise(other, &args), other);
+    assert_ne!(normalise("fixtures\\images\\set.swm", &args), "fixtures/images/other.swm");
+}
+
+#[test]
+fn fixture_lists_take_first_split_parts_only() {
+    let root = std::env::temp_dir().join(format!("oemgate-wine-fixtures-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("fixtures/images")).unwrap();
+    std::fs::create_dir_all(root.join("fixtures/iso")).unwrap();
+    std::fs::create_dir_all(root.join("fixtures/firmware/oa3-pro")).unwrap();
+    for f in ["a.wim", "b.esd", "set.swm", "set2.swm", "set3.SWM", "notes.txt"] {
+        std::fs::write(root.join("fixtures/images").join(f), b"x").unwrap();
+    }
+    std::fs::write(root.join("fixtures/iso/w11.iso"), b"x").unwrap();
+    std::fs::write(root.join("fixtures/firmware/README"), b"x").unwrap();
+    assert_eq!(
+        image_fixtures(&root),
+        ["fixtures/images/a.wim", "fixtures/images/b.esd", "fixtures/images/set.swm", "fixtures/iso/w11.iso"]
+    );
+    assert_eq!(firmware_fixtures(&root), ["fixtures/firmware/oa3-pro"]);
+    std::fs::remove_dir_all(&root).unwrap();
 }

@@ -93,6 +93,7 @@ build() {
     cd "$src"
     unset RUSTFLAGS
     CARGO_ENCODED_RUSTFLAGS="$encoded" RUSTC_BOOTSTRAP=1 \
+      CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER="$src/winpe/link-stable.sh" \
       "$CARGO" build --release --locked -Zbuild-std=std,panic_abort \
       --target "$TARGET" --target-dir "$tdir" "${targets[@]}"
   )

@@ -1,8 +1,11 @@
 //! Test-only probe of the Windows platform functions, built by `winpe/build-exe.sh
 //! --with-probe` and run under Wine by tests/wine.rs. Never shipped. Prints one JSON
-//! object on stdout.
+//! object on stdout. `wine-probe.exe PATH` also reads PATH through the crate's file source
+//! (long paths, Windows path spelling).
 
 use std::collections::HashMap;
+
+use oemgate::source::{FileSource, ReadAt};
 
 fn main() {
     // RandomState seeds from ProcessPrng (bcryptprimitives.dll) on Windows: this proves the
@@ -20,7 +23,21 @@ fn main() {
     };
     let offline: Vec<String> =
         oemgate::platform::offline_os_candidates().iter().map(|p| p.display().to_string()).collect();
+    let read = std::env::args_os().nth(1).map(|path| match FileSource::open(&path) {
+        Ok(src) => {
+            let mut head = vec![0u8; src.len().min(16) as usize];
+            match src.read_exact_at(0, &mut head) {
+                Ok(()) => serde_json::json!({
+                    "len": src.len(),
+                    "head": String::from_utf8_lossy(&head),
+                }),
+                Err(e) => serde_json::json!({ "error": e.to_string(), "exit": e.exit_code().code() }),
+            }
+        }
+        Err(e) => serde_json::json!({ "error": e.to_string(), "exit": e.exit_code().code() }),
+    });
     let out = serde_json::json!({
+        "read": read,
         "hashmap": seeded.get("k").copied(),
         "vt_colors": oemgate::platform::enable_vt_colors(),
         "ts_set": ts_set,

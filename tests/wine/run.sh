@@ -5,7 +5,8 @@
 #   2. the test-only bcryptprimitives.dll shim (ProcessPrng -> RtlGenRandom) with mingw-w64
 #   3. a Wine prefix in target/wineprefix, created once and reused within the run
 #   4. OEMGATE_WINE_EXE=... cargo test --test wine
-# env: OEMGATE_WINEPREFIX (default target/wineprefix), CARGO (default: cargo on PATH)
+# env: OEMGATE_WINEPREFIX (default target/wineprefix), OEMGATE_WIN_TARGET_DIR (default
+#      target/windows), CARGO (default: cargo on PATH)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -17,8 +18,9 @@ command -v wine >/dev/null || { echo "wine-tests: wine not found (tests/setup.sh
 
 # 1. the exe
 winpe/build-exe.sh --with-probe
-EXE="$ROOT/target/windows/x86_64-pc-windows-gnu/release/oemgate.exe"
-PROBE="$ROOT/target/windows/x86_64-pc-windows-gnu/release/examples/wine-probe.exe"
+WIN_TARGET="${OEMGATE_WIN_TARGET_DIR:-$ROOT/target/windows}"
+EXE="$WIN_TARGET/x86_64-pc-windows-gnu/release/oemgate.exe"
+PROBE="$WIN_TARGET/x86_64-pc-windows-gnu/release/examples/wine-probe.exe"
 say "exe built"
 
 # 2. the test-only shim
