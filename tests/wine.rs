@@ -18,8 +18,16 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
+
+/// Every Wine run holds this for reading; the one test that registers the stand-in task
+/// sequence object holds it for writing, so no other run sees a task sequence.
+static WINE_LOCK: RwLock<()> = RwLock::new(());
+
+fn wine_shared() -> RwLockReadGuard<'static, ()> {
+    WINE_LOCK.read().unwrap_or_else(|p| p.into_inner())
+}
 
 const TIMEOUT: Duration = Duration::from_secs(180);
 const MAX_EXE_SIZE: u64 = 3 * 1024 * 1024;
@@ -48,11 +56,13 @@ fn setup() -> Option<&'static Setup> {
                 "no Wine prefix at {} (tests/wine/run.sh creates it)",
                 prefix.display()
             );
-            assert!(
-                prefix.join("drive_c/windows/system32/bcryptprimitives.dll").is_file(),
-                "the ProcessPrng shim is not in {} (tests/wine/run.sh puts it there)",
-                prefix.display()
-            );
+            for dll in ["bcryptprimitives.dll", "faketsenv.dll"] {
+                assert!(
+                    prefix.join("drive_c/windows/system32").join(dll).is_file(),
+                    "the test-only {dll} is not in {} (tests/wine/run.sh puts it there)",
+                    prefix.display()
+                );
+            }
             fake_drives(&root, &prefix);
             let probe = std::env::var_os("OEMGATE_WINE_PROBE").filter(|v| !v.is_empty()).map(|p| root.join(p));
             Some(Setup { exe, probe, prefix, linux: PathBuf::from(env!("CARGO_BIN_EXE_oemgate")), root })
@@ -101,21 +111,19 @@ struct Out {
     stderr: String,
 }
 
+/// Run with stdout/stderr going to files, not pipes: Wine's server and services, started
+/// by the first Wine process, inherit the standard handles and outlive it, so a pipe would
+/// stay open (no EOF) until they exit.
 fn run_with_timeout(mut cmd: Command, what: &str) -> Out {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wine-out");
+    std::fs::create_dir_all(&dir).expect("output dir");
+    let (out_path, err_path) = (dir.join(format!("{}-{n}.out", std::process::id())), dir.join(format!("{}-{n}.err", std::process::id())));
+    let out_file = std::fs::File::create(&out_path).expect("stdout file");
+    let err_file = std::fs::File::create(&err_path).expect("stderr file");
+    cmd.stdin(Stdio::null()).stdout(out_file).stderr(err_file);
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    let mut so = child.stdout.take().expect("piped");
-    let mut se = child.stderr.take().expect("piped");
-    let t_out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = so.read_to_end(&mut b);
-        b
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = se.read_to_end(&mut b);
-        b
-    });
     let start = Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().expect("wait") {
@@ -126,10 +134,16 @@ fn run_with_timeout(mut cmd: Command, what: &str) -> Out {
             let _ = child.wait();
             panic!("{what}: no answer within {TIMEOUT:?}");
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     };
-    let stdout = String::from_utf8(t_out.join().expect("reader")).unwrap_or_else(|e| panic!("{what}: stdout is not UTF-8: {e}"));
-    let stderr = String::from_utf8_lossy(&t_err.join().expect("reader")).into_owned();
+    let read = |p: &Path| {
+        let mut b = Vec::new();
+        std::fs::File::open(p).and_then(|mut f| f.read_to_end(&mut b)).expect("read output");
+        let _ = std::fs::remove_file(p);
+        b
+    };
+    let stdout = String::from_utf8(read(&out_path)).unwrap_or_else(|e| panic!("{what}: stdout is not UTF-8: {e}"));
+    let stderr = String::from_utf8_lossy(&read(&err_path)).into_owned();
     let code = status.code().unwrap_or_else(|| panic!("{what}: killed by a signal: {status:?}\nstderr: {stderr}"));
     Out { code, stdout, stderr }
 }
@@ -155,6 +169,7 @@ fn win(arg: &str) -> String {
 }
 
 fn run_wine(s: &Setup, args: &[&str]) -> Out {
+    let _shared = wine_shared();
     let mut cmd = wine_cmd(s, &s.exe);
     cmd.args(args.iter().map(|a| win(a)));
     run_with_timeout(cmd, &format!("wine oemgate.exe {}", args.join(" ")))
@@ -545,6 +560,7 @@ fn platform_probe_under_wine() {
     let Some(probe) = &s.probe else {
         panic!("OEMGATE_WINE_PROBE is not set (winpe/build-exe.sh --with-probe builds it)");
     };
+    let _shared = wine_shared();
     let mut cmd = wine_cmd(s, probe);
     let o = run_with_timeout(cmd, "wine wine-probe.exe");
     assert_eq!(crash(&o), None, "probe crashed");
@@ -553,6 +569,8 @@ fn platform_probe_under_wine() {
     assert_eq!(v["hashmap"], 1, "RandomState (ProcessPrng) did not work: {v}");
     assert_eq!(v["ts_set"], false, "no task sequence under Wine: setting variables must answer false: {v}");
     assert!(v["ts_get"].is_null(), "no task sequence under Wine: {v}");
+    assert_eq!(v["ts_back"], serde_json::json!([null, null]), "no task sequence under Wine: {v}");
+    assert!(v["ts_unset"].is_null(), "no task sequence under Wine: {v}");
     assert!(v["ts_log_dir"].is_null(), "_SMSTSLogPath is not set: {v}");
     assert_eq!(v["vt_colors"], false, "stdout is a pipe, not a console: {v}");
     assert_eq!(v["offline_os"], serde_json::json!(["D:\\"]), "offline OS drive scan: {v}");
@@ -582,6 +600,72 @@ fn platform_probe_under_wine() {
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["read"]["exit"], 4, "a missing file is unreadable input (exit 4): {v}");
 
+}
+
+const FAKE_TS_CLSID: &str = "{6F1A2B3C-4D5E-4F60-8192-A3B4C5D6E7F8}";
+
+/// Registers tests/wine/faketsenv.c as Microsoft.SMS.TSEnvironment; unregisters on drop.
+struct FakeTaskSequence<'a> {
+    s: &'a Setup,
+}
+
+impl<'a> FakeTaskSequence<'a> {
+    fn register(s: &'a Setup) -> Self {
+        let guard = FakeTaskSequence { s };
+        let progid = r"HKEY_CLASSES_ROOT\Microsoft.SMS.TSEnvironment\CLSID";
+        let server = format!(r"HKEY_CLASSES_ROOT\CLSID\{FAKE_TS_CLSID}\InprocServer32");
+        guard.reg(&["add", progid, "/ve", "/d", FAKE_TS_CLSID, "/f"]);
+        guard.reg(&["add", &server, "/ve", "/d", r"C:\windows\system32\faketsenv.dll", "/f"]);
+        guard.reg(&["add", &server, "/v", "ThreadingModel", "/d", "Apartment", "/f"]);
+        guard
+    }
+
+    fn reg(&self, args: &[&str]) {
+        let mut cmd = wine_cmd(self.s, Path::new("reg"));
+        cmd.args(args);
+        let o = run_with_timeout(cmd, &format!("wine reg {}", args.join(" ")));
+        assert_eq!(o.code, 0, "wine reg {}: {}", args.join(" "), o.stderr);
+    }
+}
+
+impl Drop for FakeTaskSequence<'_> {
+    fn drop(&mut self) {
+        for key in [r"HKEY_CLASSES_ROOT\Microsoft.SMS.TSEnvironment".to_string(), format!(r"HKEY_CLASSES_ROOT\CLSID\{FAKE_TS_CLSID}")] {
+            let mut cmd = wine_cmd(self.s, Path::new("reg"));
+            cmd.args(["delete", &key, "/f"]);
+            let o = run_with_timeout(cmd, "wine reg delete");
+            if o.code != 0 && !std::thread::panicking() {
+                panic!("cannot unregister {key}: {}", o.stderr);
+            }
+        }
+    }
+}
+
+/// Inside a task sequence (the stand-in object registered), variables are written through
+/// IDispatch property puts and read back, and the log directory comes from the object.
+#[test]
+fn task_sequence_variables_through_com_under_wine() {
+    let s = enabled!();
+    let Some(probe) = &s.probe else {
+        panic!("OEMGATE_WINE_PROBE is not set (winpe/build-exe.sh --with-probe builds it)");
+    };
+    let _exclusive = WINE_LOCK.write().unwrap_or_else(|p| p.into_inner());
+    let o = {
+        let _ts = FakeTaskSequence::register(s);
+        run_with_timeout(wine_cmd(s, probe), "wine wine-probe.exe (task sequence)")
+    };
+    assert_eq!(crash(&o), None, "probe crashed");
+    assert_eq!(o.code, 0, "probe exit code; stderr: {}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("probe output ({e}): {}", o.stdout));
+    assert_eq!(v["ts_set"], true, "variables were not set: {v}");
+    assert_eq!(
+        v["ts_back"],
+        serde_json::json!(["1", "Professional N \u{2013} \u{65e5}\u{672c}\u{8a9e}"]),
+        "values read back differ (argument order of the property put?): {v}"
+    );
+    assert_eq!(v["ts_unset"], "", "an unset variable reads as an empty string: {v}");
+    assert_eq!(v["ts_get"], r"C:\_SMSTaskSequence\Logs", "{v}");
+    assert_eq!(v["ts_log_dir"], r"C:\_SMSTaskSequence\Logs", "log dir from the task sequence object: {v}");
 }
 
 // ---- the harness itself (run always, Wine or not) -----------------------------------

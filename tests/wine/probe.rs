@@ -13,14 +13,19 @@ fn main() {
     let mut seeded: HashMap<&str, u32> = HashMap::new();
     seeded.insert("k", 1);
 
-    let ts_set = match oemgate::platform::set_task_sequence_variables(&[("OEMGATE_PROBE", "1")]) {
+    let vars = [("OEMGATE_PROBE", "1"), ("OEMGATE_PROBE_TEXT", "Professional N \u{2013} \u{65e5}\u{672c}\u{8a9e}")];
+    let ts_set = match oemgate::platform::set_task_sequence_variables(&vars) {
         Ok(b) => serde_json::json!(b),
         Err(e) => serde_json::json!(format!("error: {e}")),
     };
-    let ts_get = match oemgate::platform::task_sequence_variable("_SMSTSLogPath") {
+    let get = |name: &str| match oemgate::platform::task_sequence_variable(name) {
         Ok(v) => serde_json::json!(v),
         Err(e) => serde_json::json!(format!("error: {e}")),
     };
+    let ts_get = get("_SMSTSLogPath");
+    // read back what was set (null when there is no task sequence)
+    let ts_back: Vec<serde_json::Value> = vars.iter().map(|(name, _)| get(name)).collect();
+    let ts_unset = get("OEMGATE_NEVER_SET");
     let offline: Vec<String> =
         oemgate::platform::offline_os_candidates().iter().map(|p| p.display().to_string()).collect();
     let read = std::env::args_os().nth(1).map(|path| match FileSource::open(&path) {
@@ -42,6 +47,8 @@ fn main() {
         "vt_colors": oemgate::platform::enable_vt_colors(),
         "ts_set": ts_set,
         "ts_get": ts_get,
+        "ts_back": ts_back,
+        "ts_unset": ts_unset,
         "ts_log_dir": oemgate::platform::task_sequence_log_dir().map(|p| p.display().to_string()),
         "offline_os": offline,
     });

@@ -2,7 +2,8 @@
 # Build the Windows exe and run it under Wine against the Linux build (tests/wine.rs).
 # Entry point for CI: tests/wine/run.sh [extra cargo test args]
 #   1. winpe/build-exe.sh --with-probe (exe + test-only probe; checks imports/size)
-#   2. the test-only bcryptprimitives.dll shim (ProcessPrng -> RtlGenRandom) with mingw-w64
+#   2. test-only DLLs built with mingw-w64: bcryptprimitives.dll (ProcessPrng ->
+#      RtlGenRandom) and faketsenv.dll (a stand-in task sequence environment COM object)
 #   3. a Wine prefix in target/wineprefix, created once and reused within the run
 #   4. OEMGATE_WINE_EXE=... cargo test --test wine
 # env: OEMGATE_WINEPREFIX (default target/wineprefix), OEMGATE_WIN_TARGET_DIR (default
@@ -30,6 +31,9 @@ x86_64-w64-mingw32-gcc -shared -O2 -s -Wall -Werror \
   -o "$SHIM_DIR/bcryptprimitives.dll" tests/wine/bcryptprimitives.c -ladvapi32
 x86_64-w64-mingw32-objdump -p "$SHIM_DIR/bcryptprimitives.dll" | grep -q ' ProcessPrng$' \
   || { echo "wine-tests: shim does not export ProcessPrng" >&2; exit 1; }
+# test-only stand-in for the task sequence engine's COM object (registered by the test)
+x86_64-w64-mingw32-gcc -shared -O2 -s -Wall -Werror \
+  -o "$SHIM_DIR/faketsenv.dll" tests/wine/faketsenv.c tests/wine/faketsenv.def -lole32 -loleaut32 -luuid
 
 # 3. the prefix (headless; no Mono/Gecko installers)
 export WINEPREFIX="${OEMGATE_WINEPREFIX:-$ROOT/target/wineprefix}"
@@ -44,7 +48,7 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   [ -f "$WINEPREFIX/system.reg" ] || { echo "wine-tests: wineboot did not create $WINEPREFIX" >&2; exit 1; }
   say "Wine prefix created"
 fi
-cp "$SHIM_DIR/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+cp "$SHIM_DIR/bcryptprimitives.dll" "$SHIM_DIR/faketsenv.dll" "$WINEPREFIX/drive_c/windows/system32/"
 
 # 4. the comparison tests (the Linux build is built by cargo test itself)
 status=0
