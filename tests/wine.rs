@@ -90,6 +90,17 @@ fn fake_drives(root: &Path, prefix: &Path) {
     }
     let status = Command::new("wineserver").arg("-w").env("WINEPREFIX", prefix).status();
     assert!(status.map(|s| s.success()).unwrap_or(false), "wineserver -w failed");
+    // A run stopped half-way may have left the stand-in task sequence object registered.
+    for key in [r"HKEY_CLASSES_ROOT\Microsoft.SMS.TSEnvironment".to_string(), format!(r"HKEY_CLASSES_ROOT\CLSID\{FAKE_TS_CLSID}")] {
+        let _ = Command::new("wine")
+            .args(["reg", "delete", &key, "/f"])
+            .env("WINEPREFIX", prefix)
+            .env("WINEDEBUG", "-all")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
 }
 
 macro_rules! enabled {
