@@ -15,6 +15,8 @@
 //! Other env: `OEMGATE_WINE_PROBE` (the test-only platform probe exe), `OEMGATE_WINEPREFIX`
 //! (default `target/wineprefix`).
 
+#![cfg(unix)] // Wine runs on Unix hosts; the symlinks below are Unix ones
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -4,6 +4,7 @@
 # only DLLs that Windows/WinPE ship, at most 3 MiB, no PE timestamp.
 #
 # usage: winpe/build-exe.sh [--with-probe] [--check-reproducible]
+#        winpe/build-exe.sh --check FILE.exe   (only the checks, e.g. on a downloaded exe)
 #   --with-probe           also build the test-only Wine probe (tests/wine/probe.rs)
 #   --check-reproducible   build a second time from a copy of the sources at another path
 #                          with a fresh target dir; fail unless both exes are identical
@@ -21,11 +22,14 @@ export RUSTC
 
 with_probe=0
 check_repro=0
-for arg in "$@"; do
+check_only=""
+while [ $# -gt 0 ]; do
+  arg="$1"; shift
   case "$arg" in
+    --check) [ $# -gt 0 ] || { echo "build-exe: --check needs a file" >&2; exit 2; }; check_only="$1"; shift ;;
     --with-probe) with_probe=1 ;;
     --check-reproducible) check_repro=1 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-exe: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -102,7 +106,7 @@ build() {
 # check_exe PATH: imports, size, timestamp
 check_exe() {
   local exe="$1" dump dlls bad=()
-  dump="$(x86_64-w64-mingw32-objdump -p "$exe")"
+  dump="$(TZ=UTC x86_64-w64-mingw32-objdump -p "$exe")"   # time stamp 0 prints as 1970 in UTC
   grep -q 'Magic.*020b' <<<"$dump" || die "$exe is not a PE32+ image"
   grep -q 'Time/Date.*1970' <<<"$dump" || die "$exe has a PE time stamp ($(grep 'Time/Date' <<<"$dump"))"
   dlls="$(sed -n 's/^[[:space:]]*DLL Name: //p' <<<"$dump" | tr 'A-Z' 'a-z' | sort -u)"
@@ -122,6 +126,12 @@ check_exe() {
   [ "$size" -le "$MAX_SIZE" ] || die "$exe is $size bytes, more than $MAX_SIZE"
   echo "build-exe: imports: $(echo $dlls)"
 }
+
+if [ -n "$check_only" ]; then
+  check_exe "$check_only"
+  echo "build-exe: $check_only: ok ($(stat -c %s "$check_only") bytes)"
+  exit 0
+fi
 
 OUT_DIR="${OEMGATE_WIN_TARGET_DIR:-$ROOT/target/windows}"
 build "$ROOT" "$OUT_DIR"
