@@ -6,7 +6,7 @@
 #      RtlGenRandom) and faketsenv.dll (a stand-in task sequence environment COM object)
 #   3. a Wine prefix in target/wineprefix, created once and reused within the run
 #   4. OEMGATE_WINE_EXE=... cargo test --test wine
-# env: OEMGATE_WINEPREFIX (default target/wineprefix), OEMGATE_WIN_TARGET_DIR (default
+# env: OEMGATE_CHECK_REPRODUCIBLE=1 (build twice, compare), OEMGATE_WINEPREFIX (default target/wineprefix), OEMGATE_WIN_TARGET_DIR (default
 #      target/windows), CARGO (default: cargo on PATH)
 set -euo pipefail
 
@@ -17,8 +17,10 @@ say() { echo "wine-tests: $* (+$(( $(date +%s) - t0 ))s)"; }
 
 command -v wine >/dev/null || { echo "wine-tests: wine not found (tests/setup.sh installs wine wine64)" >&2; exit 1; }
 
-# 1. the exe
-winpe/build-exe.sh --with-probe
+# 1. the exe (OEMGATE_CHECK_REPRODUCIBLE=1: also a second build elsewhere, compared; ~2 min)
+build_args=(--with-probe)
+if [ "${OEMGATE_CHECK_REPRODUCIBLE:-0}" = 1 ]; then build_args+=(--check-reproducible); fi
+winpe/build-exe.sh "${build_args[@]}"
 WIN_TARGET="${OEMGATE_WIN_TARGET_DIR:-$ROOT/target/windows}"
 EXE="$WIN_TARGET/x86_64-pc-windows-gnu/release/oemgate.exe"
 PROBE="$WIN_TARGET/x86_64-pc-windows-gnu/release/examples/wine-probe.exe"
