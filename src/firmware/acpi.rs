@@ -68,6 +68,16 @@ pub fn describe_signature(sig: &[u8]) -> String {
     }
 }
 
+/// Parse a table of fixed size (MSDM, SLIC): the header as [`parse_header`], then the
+/// exact length; returns the header and whether the checksum holds (not an error).
+pub fn parse_fixed(table: &[u8], sig: &[u8; 4], len: usize, structure: &'static str) -> Result<(AcpiHeader, bool)> {
+    let header = parse_header(table, Some(sig), structure)?;
+    if table.len() != len {
+        return Err(Error::invalid(structure, 4, "length", len.to_string(), table.len().to_string()));
+    }
+    Ok((header, checksum_ok(table)))
+}
+
 /// Parse the header of a whole table held in `table` (exactly one table: a dump file or
 /// what the OS returned). Checks the signature (when `expected` is given), that the
 /// length field covers at least the header and equals the number of bytes given, and

@@ -56,11 +56,7 @@ impl std::fmt::Debug for Msdm {
 /// `XXXXX-XXXXX-XXXXX-XXXXX-XXXXX` over digits and capitals, a key without exactly one
 /// `N` (pre-Windows 8 keys never belong in an MSDM) or out of the base-24 range.
 pub fn parse(table: &[u8]) -> Result<Msdm> {
-    let header = acpi::parse_header(table, Some(b"MSDM"), S)?;
-    if table.len() != MSDM_LEN {
-        return Err(Error::invalid(S, 4, "length", MSDM_LEN.to_string(), table.len().to_string()));
-    }
-    let table_checksum_ok = acpi::checksum_ok(table);
+    let (header, table_checksum_ok) = acpi::parse_fixed(table, b"MSDM", MSDM_LEN, S)?;
     let mut warnings = Vec::new();
     let version = u32_at(table, 36);
     if version != 1 {

@@ -62,11 +62,7 @@ pub fn describe_version(major: u16, minor: u16) -> String {
 
 /// Parse a whole SLIC table.
 pub fn parse(table: &[u8]) -> Result<Slic> {
-    let header = acpi::parse_header(table, Some(b"SLIC"), S)?;
-    if table.len() != SLIC_LEN {
-        return Err(Error::invalid(S, 4, "length", SLIC_LEN.to_string(), table.len().to_string()));
-    }
-    let table_checksum_ok = acpi::checksum_ok(table);
+    let (header, table_checksum_ok) = acpi::parse_fixed(table, b"SLIC", SLIC_LEN, S)?;
     let mut warnings = Vec::new();
 
     let t = u32_at(table, PUBKEY);
