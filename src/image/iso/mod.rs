@@ -189,7 +189,13 @@ pub struct Iso {
 impl Iso {
     pub fn open(src: Arc<dyn ReadAt>) -> Result<Iso> {
         let fs = Filesystem::open(&*src)?;
-        Ok(Iso { fs, src, dirs: RefCell::new(HashMap::new()) })
+        Ok(Iso::with_filesystem(fs, src))
+    }
+
+    /// Read `src` through a file system chosen by the caller (e.g. the ISO 9660
+    /// side of a UDF bridge image).
+    pub fn with_filesystem(fs: Filesystem, src: Arc<dyn ReadAt>) -> Iso {
+        Iso { fs, src, dirs: RefCell::new(HashMap::new()) }
     }
 
     pub fn source(&self) -> &Arc<dyn ReadAt> {
