@@ -92,7 +92,7 @@ pub enum Filesystem {
 /// sector 16)? Decided by the volume descriptors, not by the file name.
 pub fn is_iso(src: &dyn ReadAt) -> bool {
     let mut id = [0u8; 6];
-    if src.len() < 17 * SECTOR || src.read_exact_at(16 * SECTOR, &mut id).is_err() {
+    if src.len() < 16 * SECTOR + 6 || src.read_exact_at(16 * SECTOR, &mut id).is_err() {
         return false;
     }
     matches!(&id[1..6], b"CD001" | b"BEA01" | b"NSR02" | b"NSR03" | b"TEA01" | b"BOOT2" | b"CDW02")
