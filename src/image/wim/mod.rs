@@ -32,10 +32,30 @@ pub struct WimFile {
 }
 
 /// Read the header of `src` and validate it against the file size.
+///
+/// A pipable WIM (`WLPWM`) written to a pipe cannot seek back, so its first header
+/// locates nothing; a complete copy of the header ends the file. Use that copy then.
 pub fn read_header(src: &dyn ReadAt) -> Result<Header> {
     let want = (HEADER_SIZE as u64).min(src.len());
     let bytes = read_bounded(src, "WIM header", 0, want, HEADER_SIZE as u64)?;
-    let header = Header::parse(&bytes)?;
+    let mut header = Header::parse(&bytes)?;
+    if header.pipable && header.xml.is_empty() {
+        let end = src.len() - HEADER_SIZE as u64; // >= 0: the first header parsed whole
+        let bytes = read_bounded(src, "pipable WIM trailing header", end, HEADER_SIZE as u64, HEADER_SIZE as u64)?;
+        let trailer = Header::parse(&bytes).map_err(|e| match e {
+            Error::BadMagic { expected, actual, .. } => Error::BadMagic {
+                structure: "pipable WIM trailing header",
+                offset: end,
+                expected,
+                actual,
+            },
+            other => other,
+        })?;
+        if trailer.guid != header.guid {
+            return Err(Error::invalid("pipable WIM trailing header", end + 24, "GUID", header.guid, trailer.guid));
+        }
+        header = trailer;
+    }
     header.validate_resources(src.len())?;
     Ok(header)
 }

@@ -94,7 +94,7 @@ mod tests {
         b[8..16].copy_from_slice(&477u64.to_le_bytes());
         b[16..24].copy_from_slice(&1520u64.to_le_bytes());
         let r = ResourceHeader::parse(&b);
-        assert_eq!(r.size, 0x0100_0000_0005f0);
+        assert_eq!(r.size, 0x0001_0000_0000_05f0);
         assert_eq!(r.flags, 6);
         assert_eq!(r.flag_names(), vec!["metadata", "compressed"]);
         assert_eq!(r.offset, 477);

@@ -452,6 +452,37 @@ mod tests {
     }
 
     #[test]
+    fn esd_encryption_is_reported() {
+        let doc = |esd: &str| format!("<WIM><IMAGE INDEX=\"1\"/>{esd}</WIM>");
+        assert!(parse(&utf16(&doc("<ESD><ENCRYPTED>1</ENCRYPTED></ESD>")), 0).unwrap().encrypted);
+        assert!(!parse(&utf16(&doc("<ESD><ENCRYPTED>0</ENCRYPTED></ESD>")), 0).unwrap().encrypted);
+        assert!(!parse(&utf16(&doc("")), 0).unwrap().encrypted);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut seed: u64 = 7;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let good = utf16(GOOD);
+        for round in 0..3000 {
+            let mut b = if round % 2 == 0 { good.clone() } else { (0..(next() % 300)).map(|_| next() as u8).collect() };
+            if !b.is_empty() {
+                for _ in 0..(1 + next() % 8) {
+                    let at = (next() as usize) % b.len();
+                    b[at] = next() as u8;
+                }
+            }
+            let _ = parse(&b, 0);
+            let _ = crate::image::wim::header::Header::parse(&b);
+        }
+    }
+
+    #[test]
     fn bad_values_are_warnings_not_errors() {
         let x = parse(&utf16("<WIM><IMAGE INDEX=\"1\"><DIRCOUNT>many</DIRCOUNT><WINDOWS><ARCH>77</ARCH></WINDOWS></IMAGE></WIM>"), 0)
             .unwrap();
