@@ -202,3 +202,27 @@ fn mkudffs_udf_201_with_extended_file_entries() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("no Windows image found in ISO: looked for sources/install.wim, sources/install.esd, sources/install.swm"), "{err}");
 }
+
+/// Plain ISO 9660 (no Joliet, no Rock Ridge: upper-case 8.3 names with `;1`),
+/// written by genisoimage at test time from files 7-Zip extracted.
+#[test]
+fn plain_iso9660_level1() {
+    let tmp = TempDir::new("iso-plain");
+    let m = tmp.path().join("m");
+    sevenzip_extract(&fixture("udf-bridge.iso"), &m, &["sources/install.wim", "sources/ei.cfg", "efi/boot/bootx64.efi"]);
+    let plain = tmp.path().join("plain.iso");
+    run(std::process::Command::new("genisoimage").args(["-quiet", "-o"]).arg(&plain).arg(&m));
+    let iso = Iso::open(open(&plain)).unwrap();
+    assert_eq!(iso.fs.describe(), "ISO 9660");
+    let mine = ours(&iso);
+    assert!(mine.iter().any(|(p, _, _)| p == "SOURCES/INSTALL.WIM"), "{mine:?}");
+    assert_eq!(mine, sevenzip_list(&plain, Some("iso")));
+    let in_iso = inspect_json(&plain);
+    let direct = inspect_json(&m.join("sources/install.wim"));
+    for key in IMAGE_KEYS {
+        assert_eq!(in_iso[key], direct[key], "{key}");
+    }
+    assert_eq!(in_iso["media"]["image"], "sources/install.wim");
+    assert_eq!(in_iso["media"]["ei_cfg"]["channel"], "volume");
+    assert_eq!(in_iso["media"]["efi_loaders"][0]["machine"]["name"], "x64");
+}

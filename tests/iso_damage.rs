@@ -263,3 +263,36 @@ fn random_damage_never_panics() {
     }
     assert!(errors > 0, "the damage was never noticed");
 }
+
+/// A file whose allocation descriptors continue in an allocation extent descriptor
+/// that continues in itself.
+#[test]
+fn allocation_extent_loop_is_refused() {
+    let mut d = bytes("udf-bridge.iso");
+    let n = node(&d, "sources/ei.cfg");
+    let fe = n.id as usize;
+    let fe_lb = u32::from_le_bytes(d[fe + 12..fe + 16].try_into().unwrap()) as usize;
+    let part_start = fe - fe_lb * SECTOR;
+    let aed = n.extents[0].offset as usize; // the file's data block becomes the AED
+    let aed_lb = ((aed - part_start) / SECTOR) as u32;
+    d[aed..aed + SECTOR].fill(0);
+    d[aed..aed + 2].copy_from_slice(&258u16.to_le_bytes());
+    put32(&mut d, aed + 12, aed_lb);
+    put32(&mut d, aed + 20, 8); // L_AD: one short AD
+    put32(&mut d, aed + 24, (3 << 30) | SECTOR as u32); // "next extent of ADs"...
+    put32(&mut d, aed + 28, aed_lb); // ...is this same block
+    d[aed + 10..aed + 12].copy_from_slice(&16u16.to_le_bytes()); // CRC over L_AD, prev, ADs
+    retag(&mut d, aed);
+    let l_ea = u32::from_le_bytes(d[fe + 168..fe + 172].try_into().unwrap()) as usize;
+    put32(&mut d, fe + 176 + l_ea, (3 << 30) | SECTOR as u32);
+    put32(&mut d, fe + 180 + l_ea, aed_lb);
+    retag(&mut d, fe);
+    let src: Arc<dyn ReadAt> = Arc::new(MemSource::new("m", d.clone()));
+    let err = Iso::open(src.clone()).unwrap().file("sources/ei.cfg").unwrap_err().to_string();
+    assert!(err.contains("allocation extent chain loops"), "{err}");
+    // For inspect, an unreadable ei.cfg is a warning and an unknown channel, never a guess.
+    let m = iso::inspect(src, "m").unwrap().media.unwrap();
+    assert!(m.ei_cfg.is_none());
+    assert_eq!(iso::is_vl_media(&m), None);
+    assert!(m.warnings.iter().any(|w| w.contains("sources/ei.cfg") && w.contains("loops")), "{:?}", m.warnings);
+}

@@ -93,7 +93,7 @@ pub fn read(src: &dyn ReadAt, vol: &Volume, icb: &LongAd) -> Result<Node> {
     let long = fe.ad_kind == AdKind::Long;
     let mut remaining = fe.info_len;
     let mut ads = b[fe.ads.clone()].to_vec();
-    let mut hops = 0usize;
+    let mut visited = std::collections::HashSet::new();
     'chain: loop {
         let size = if long { 16 } else { 8 };
         let mut next = None;
@@ -132,11 +132,10 @@ pub fn read(src: &dyn ReadAt, vol: &Volume, icb: &LongAd) -> Result<Node> {
             }
         }
         let Some((part, block)) = next else { break };
-        hops += 1;
-        if hops > MAX_EXTENTS {
-            return Err(Error::TooLarge { structure: "UDF allocation extent chain", offset, size: hops as u64, limit: MAX_EXTENTS as u64 });
-        }
         let at = vol.block_offset(part, block, "UDF allocation extent descriptor")?;
+        if !visited.insert(at) || visited.len() > MAX_EXTENTS {
+            return Err(Error::malformed("UDF allocation extent descriptor", at, "allocation extent chain loops or is too long"));
+        }
         let ab = read_bounded(src, "UDF allocation extent descriptor", at, SECTOR, SECTOR)?;
         tag::parse(&ab, at, block, "UDF allocation extent descriptor", &[ALLOCATION_EXTENT])?;
         let l_ad = u32le(&ab, 20) as usize;
