@@ -1,8 +1,13 @@
 //! File Identifier Descriptors (tag 257, ECMA-167 4/14.4): the entries of a UDF
 //! directory. Deleted entries and the parent entry are skipped.
+//!
+//! Each descriptor's tag checksum and CRC are checked; its recorded tag location is
+//! not, like Windows' own UDF driver, which trusts that field for FIDs (they may
+//! straddle blocks, and writers disagree on the block of embedded directories).
+//! Every other UDF descriptor's location is checked.
 
 use super::tag::{self, FILE_IDENTIFIER};
-use super::{LongAd, Volume, dchars};
+use super::{LongAd, dchars};
 use crate::error::{Error, Result};
 use crate::image::iso::{DirEntry, MAX_DIR_ENTRIES, Node, Target};
 
@@ -20,7 +25,7 @@ fn absolute(dir: &Node, mut pos: u64) -> Option<u64> {
 }
 
 /// Parse the descriptors in `data` (the directory's bytes).
-pub fn parse(data: &[u8], dir: &Node, vol: &Volume) -> Result<Vec<DirEntry>> {
+pub fn parse(data: &[u8], dir: &Node) -> Result<Vec<DirEntry>> {
     let mut out = Vec::new();
     let mut pos = 0usize;
     while pos < data.len() {
@@ -32,8 +37,7 @@ pub fn parse(data: &[u8], dir: &Node, vol: &Volume) -> Result<Vec<DirEntry>> {
             }
             return Err(Error::Truncated { structure: S, offset: abs, needed: 38, available: rest.len() as u64 });
         }
-        let block = vol.block_of(abs).ok_or_else(|| Error::malformed(S, abs, "outside every partition"))?;
-        tag::parse(rest, abs, block, S, &[FILE_IDENTIFIER])?;
+        tag::parse(rest, abs, None, S, &[FILE_IDENTIFIER])?;
         let chars = rest[18];
         let l_fi = usize::from(rest[19]);
         let icb = LongAd::parse(&rest[20..36]);

@@ -156,18 +156,9 @@ impl Volume {
         Ok(offset)
     }
 
-    /// The logical block (of whichever partition holds it) at absolute offset `abs`.
-    pub fn block_of(&self, abs: u64) -> Option<u32> {
-        let sector = abs / SECTOR;
-        self.partitions.iter().find_map(|p| {
-            let start = u64::from(p.start);
-            (sector >= start && sector < start + u64::from(p.length)).then(|| (sector - start) as u32)
-        })
-    }
-
     pub fn read_dir(&self, src: &dyn ReadAt, dir: &Node) -> Result<Vec<DirEntry>> {
         let data = read_extents(src, "UDF directory", dir)?;
-        directory::parse(&data, dir, self)
+        directory::parse(&data, dir)
     }
 
     pub fn file_entry(&self, src: &dyn ReadAt, icb: &LongAd) -> Result<Node> {

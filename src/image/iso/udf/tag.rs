@@ -38,8 +38,10 @@ fn u16le(b: &[u8], at: usize) -> u16 {
 
 /// Parse and validate the tag at the start of `buf` (the descriptor's bytes as read,
 /// at absolute offset `offset` of the ISO). `location` is the block number the
-/// descriptor must claim; `want` the identifiers accepted here.
-pub fn parse(buf: &[u8], offset: u64, location: u32, structure: &'static str, want: &[u16]) -> Result<Tag> {
+/// descriptor must claim (`None`: not checked, see `directory.rs`); `want` the
+/// identifiers accepted here.
+pub fn parse(buf: &[u8], offset: u64, location: impl Into<Option<u32>>, structure: &'static str, want: &[u16]) -> Result<Tag> {
+    let location = location.into();
     if buf.len() < TAG_SIZE {
         return Err(Error::Truncated { structure, offset, needed: TAG_SIZE as u64, available: buf.len() as u64 });
     }
@@ -59,8 +61,8 @@ pub fn parse(buf: &[u8], offset: u64, location: u32, structure: &'static str, wa
         crc_len: u16le(buf, 10),
         location: u32::from_le_bytes([buf[12], buf[13], buf[14], buf[15]]),
     };
-    if tag.location != location {
-        return Err(Error::invalid(structure, offset, "tag location", location.to_string(), tag.location.to_string()));
+    if let Some(want) = location.filter(|l| *l != tag.location) {
+        return Err(Error::invalid(structure, offset, "tag location", want.to_string(), tag.location.to_string()));
     }
     let end = TAG_SIZE + usize::from(tag.crc_len);
     if end > buf.len() {
@@ -103,6 +105,7 @@ mod tests {
         write(&mut b, FILE_ENTRY, 33, 48);
         assert!(parse(&b, 0, 33, "t", &[FILE_ENTRY]).is_ok());
         assert!(parse(&b, 0, 34, "t", &[FILE_ENTRY]).is_err(), "wrong location");
+        assert!(parse(&b, 0, None, "t", &[FILE_ENTRY]).is_ok(), "location not checked");
         assert!(parse(&b, 0, 33, "t", &[FILE_SET]).is_err(), "wrong identifier");
         let mut c = b.clone();
         c[4] ^= 1;
