@@ -230,10 +230,13 @@ fn bad_udf_tags_are_refused() {
 }
 
 /// Random damage in the metadata area of every fixture: any answer is fine, a
-/// panic or a slow one is not.
+/// panic or a slow one is not. `OEMGATE_FUZZ_ITERS` (default 150 per fixture) and
+/// `OEMGATE_FUZZ_SEED` run it longer or differently.
 #[test]
 fn random_damage_never_panics() {
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let iters: usize = std::env::var("OEMGATE_FUZZ_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
+    let seed0: u64 = std::env::var("OEMGATE_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x2545_F491_4F6C_DD1D);
+    let mut seed = seed0.max(1);
     let mut next = move || {
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -244,7 +247,7 @@ fn random_damage_never_panics() {
     for name in ["udf-bridge.iso", "joliet.iso", "udf-only.iso", "pycdlib-udf.iso", "no-image.iso"] {
         let orig = bytes(name);
         let meta = orig.len().min(320 * SECTOR);
-        for _ in 0..150 {
+        for _ in 0..iters {
             let mut d = orig.clone();
             for _ in 0..1 + next() % 6 {
                 let at = 16 * SECTOR + (next() as usize) % (meta - 16 * SECTOR);
