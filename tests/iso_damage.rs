@@ -299,3 +299,23 @@ fn allocation_extent_loop_is_refused() {
     assert_eq!(iso::is_vl_media(&m), None);
     assert!(m.warnings.iter().any(|w| w.contains("sources/ei.cfg") && w.contains("loops")), "{:?}", m.warnings);
 }
+
+/// Dual-architecture media (x64/sources, x86/sources) are named in the not-found message.
+#[test]
+fn dual_architecture_media_are_named() {
+    let tmp = TempDir::new("iso-dual");
+    let m = tmp.path().join("m");
+    sevenzip_extract(&fixture("udf-bridge.iso"), &m.join("x64"), &["sources/install.wim"]);
+    sevenzip_extract(&fixture("joliet.iso"), &m.join("x86"), &["sources/install.esd"]);
+    let iso = tmp.path().join("dual.iso");
+    run(std::process::Command::new("xorriso")
+        .args(["-report_about", "SORRY", "-as", "mkisofs", "-J", "-no-pad", "-o"])
+        .arg(&iso)
+        .arg(&m));
+    assert_fails(
+        "dual-architecture media",
+        &std::fs::read(&iso).unwrap(),
+        "no Windows image found in ISO: looked for sources/install.wim, sources/install.esd, sources/install.swm \
+         (dual-architecture media, not supported yet: found x64/sources/install.wim, x86/sources/install.esd)",
+    );
+}

@@ -300,8 +300,23 @@ pub fn inspect(src: Arc<dyn ReadAt>, shown: &str) -> Result<crate::image::ImageR
         }
     }
     let Some((path, node)) = found else {
+        // Dual-architecture media keep one sources/ per architecture: name them.
+        let mut elsewhere = Vec::new();
+        for arch in ["x64", "x86", "arm64"] {
+            for p in IMAGE_PATHS {
+                let p = format!("{arch}/{p}");
+                if matches!(iso.file(&p), Ok(Some(_))) {
+                    elsewhere.push(p);
+                }
+            }
+        }
+        let hint = if elsewhere.is_empty() {
+            String::new()
+        } else {
+            format!(" (dual-architecture media, not supported yet: found {})", elsewhere.join(", "))
+        };
         return Err(Error::NotFound {
-            what: format!("{shown}: no Windows image found in ISO: looked for {}", IMAGE_PATHS.join(", ")),
+            what: format!("{shown}: no Windows image found in ISO: looked for {}{hint}", IMAGE_PATHS.join(", ")),
         });
     };
     let inner = format!("{shown}!{path}");
