@@ -319,3 +319,62 @@ fn dual_architecture_media_are_named() {
          (dual-architecture media, not supported yet: found x64/sources/install.wim, x86/sources/install.esd)",
     );
 }
+
+/// Replace the UDF logical volume's partition map with a metadata-partition map
+/// (UDF 2.50+), which this reader does not support, in the main and the reserve
+/// volume descriptor sequences.
+fn udf_metadata_map(d: &mut [u8]) {
+    let avdp = 256 * SECTOR;
+    for field in [20, 28] {
+        let vds = u32::from_le_bytes(d[avdp + field..avdp + field + 4].try_into().unwrap()) as usize;
+        udf_metadata_map_at(d, vds);
+    }
+}
+
+fn udf_metadata_map_at(d: &mut [u8], vds: usize) {
+    let lvd = (vds..vds + 16).map(|s| s * SECTOR).find(|&o| d[o..o + 2] == 6u16.to_le_bytes()).expect("LVD");
+    put32(d, lvd + 264, 64); // map table length
+    put32(d, lvd + 268, 1); // one map
+    let map = lvd + 440;
+    d[map..map + 64].fill(0);
+    d[map] = 2;
+    d[map + 1] = 64;
+    d[map + 5..map + 28].copy_from_slice(b"*UDF Metadata Partition");
+    d[lvd + 10..lvd + 12].copy_from_slice(&((440 + 64 - 16) as u16).to_le_bytes());
+    retag(d, lvd);
+}
+
+#[test]
+fn unsupported_udf_falls_back_to_the_iso9660_side() {
+    // A bridge image: the Joliet side holds the same files.
+    let mut d = bytes("udf-bridge.iso");
+    udf_metadata_map(&mut d);
+    let src: Arc<dyn ReadAt> = Arc::new(MemSource::new("m", d));
+    let rep = iso::inspect(src, "m").unwrap();
+    let good = iso::inspect(Arc::new(MemSource::new("m", bytes("udf-bridge.iso"))), "m").unwrap();
+    assert_eq!(serde_json::to_value(&rep.images).unwrap(), serde_json::to_value(&good.images).unwrap());
+    let m = rep.media.unwrap();
+    assert_eq!(m.filesystem, "ISO 9660 + Joliet");
+    assert!(
+        m.warnings.iter().any(|w| w.contains("the UDF file system was not read: ") && w.contains("*UDF Metadata Partition")),
+        "{:?}",
+        m.warnings
+    );
+
+    // Microsoft-style: the ISO 9660 side is a README stub, so the reason is in the error.
+    let mut d = bytes("udf-only.iso");
+    udf_metadata_map(&mut d);
+    assert_fails(
+        "UDF-only with a metadata partition",
+        &d,
+        "sources/install.swm; the UDF file system was not read: UDF logical volume descriptor at offset 72120: not supported: \
+         partition map 0 of type 2 \"*UDF Metadata Partition\" (only physical partitions); the ISO 9660 side was read instead",
+    );
+
+    // No ISO 9660 side at all (mkudffs, UDF 2.50 with a virtual allocation table).
+    let tmp = TempDir::new("iso-vat");
+    let img = tmp.path().join("vat.img");
+    std::fs::File::create(&img).unwrap().set_len(8 << 20).unwrap();
+    run(std::process::Command::new("mkudffs").args(["--media-type=cdr", "--udfrev=0x0250"]).arg(&img));
+    assert_fails("VAT", &std::fs::read(&img).unwrap(), "not supported: partition map 1 of type 2 \"*UDF Virtual Partition\"");
+}

@@ -95,7 +95,7 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
         efi_loaders: Vec::new(),
         setup_exe: None,
         boot_wim: None,
-        warnings: Vec::new(),
+        warnings: iso.note.iter().cloned().collect(),
     };
     let warn = |m: &mut MediaFacts, what: &str, e: crate::Error| m.warnings.push(format!("{what}: {e}"));
 

@@ -110,10 +110,24 @@ impl Filesystem {
                 actual: "something else (not an ISO 9660 or UDF image)".into(),
             });
         }
+        Ok(Self::open_noting(src)?.0)
+    }
+
+    /// Like [`Filesystem::open`], but a UDF volume this reader does not support
+    /// (not a damaged one) falls back to the ISO 9660 side of a bridge image, with
+    /// a note saying why.
+    pub fn open_noting(src: &dyn ReadAt) -> Result<(Filesystem, Option<String>)> {
         if udf::announced(src)? {
-            return Ok(Filesystem::Udf(udf::Volume::open(src)?));
+            return match udf::Volume::open(src) {
+                Ok(v) => Ok((Filesystem::Udf(v), None)),
+                Err(e @ Error::Unsupported { .. }) => match iso9660::Volume::open(src) {
+                    Ok(v) => Ok((Filesystem::Iso9660(v), Some(format!("the UDF file system was not read: {e}; the ISO 9660 side was read instead")))),
+                    Err(_) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
         }
-        Ok(Filesystem::Iso9660(iso9660::Volume::open(src)?))
+        Ok((Filesystem::Iso9660(iso9660::Volume::open(src)?), None))
     }
 
     /// "UDF 1.02", "ISO 9660 + Joliet", "ISO 9660".
@@ -182,20 +196,23 @@ pub fn same_name(a: &str, b: &str) -> bool {
 /// An ISO opened for lookups: the file system plus a cache of the directories read.
 pub struct Iso {
     pub fs: Filesystem,
+    /// Why the file system read is not the one an OS would prefer (see
+    /// [`Filesystem::open_noting`]).
+    pub note: Option<String>,
     src: Arc<dyn ReadAt>,
     dirs: RefCell<HashMap<u64, Rc<Vec<DirEntry>>>>,
 }
 
 impl Iso {
     pub fn open(src: Arc<dyn ReadAt>) -> Result<Iso> {
-        let fs = Filesystem::open(&*src)?;
-        Ok(Iso::with_filesystem(fs, src))
+        let (fs, note) = Filesystem::open_noting(&*src)?;
+        Ok(Iso { note, ..Iso::with_filesystem(fs, src) })
     }
 
     /// Read `src` through a file system chosen by the caller (e.g. the ISO 9660
     /// side of a UDF bridge image).
     pub fn with_filesystem(fs: Filesystem, src: Arc<dyn ReadAt>) -> Iso {
-        Iso { fs, src, dirs: RefCell::new(HashMap::new()) }
+        Iso { fs, note: None, src, dirs: RefCell::new(HashMap::new()) }
     }
 
     pub fn source(&self) -> &Arc<dyn ReadAt> {
@@ -310,11 +327,14 @@ pub fn inspect(src: Arc<dyn ReadAt>, shown: &str) -> Result<crate::image::ImageR
                 }
             }
         }
-        let hint = if elsewhere.is_empty() {
+        let mut hint = if elsewhere.is_empty() {
             String::new()
         } else {
             format!(" (dual-architecture media, not supported yet: found {})", elsewhere.join(", "))
         };
+        if let Some(note) = &iso.note {
+            hint.push_str(&format!("; {note}"));
+        }
         return Err(Error::NotFound {
             what: format!("{shown}: no Windows image found in ISO: looked for {}{hint}", IMAGE_PATHS.join(", ")),
         });

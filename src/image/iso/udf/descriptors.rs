@@ -126,10 +126,19 @@ fn parse_lvd(b: &[u8], offset: u64) -> Result<LogicalVolume> {
             return Err(Error::malformed(S, offset + 440 + at as u64, format!("partition map {i} has length {len}")));
         }
         if kind != 1 || len != 6 {
+            // Type 2 maps name their kind: "*UDF Virtual Partition", "*UDF Sparable
+            // Partition", "*UDF Metadata Partition".
+            let name: String = table[at..at + len]
+                .get(5..28)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&c| c != 0)
+                .map(|&c| char::from(c))
+                .collect();
             return Err(Error::Unsupported {
                 structure: S,
                 offset: offset + 440 + at as u64,
-                message: format!("partition map {i} of type {kind} (virtual, sparable or metadata partitions)"),
+                message: format!("partition map {i} of type {kind} {name:?} (only physical partitions)"),
             });
         }
         maps.push(u16le(table, at + 4));
