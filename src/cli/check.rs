@@ -1,15 +1,226 @@
-use clap::Args;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 
+use clap::Args;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
+use crate::firmware::{self, TableSources};
+use crate::gate::facts::{self, FileHash, ImageFacts, LicensedFacts};
+use crate::image::{self, ImageReport};
+use crate::offline_os;
+use crate::operator::{self, Policy};
+use crate::report;
+
+/// Where the licence facts come from; shared by `check` and `match`.
+#[derive(Args, Debug, Clone)]
+pub struct LicenceArgs {
+    /// Read dumped ACPI tables (MSDM, SLIC, RSDT/XSDT) from this directory instead of the live firmware
+    #[arg(long, value_name = "DIR", conflicts_with = "from_file")]
+    pub acpi_dir: Option<PathBuf>,
+    /// Read a dumped MSDM table from this file instead of the live firmware
+    #[arg(long, value_name = "MSDM.bin")]
+    pub from_file: Option<PathBuf>,
+    /// Licensed edition from the COA label: Professional, Core (Home), ProfessionalN, ServerStandard...
+    #[arg(long, value_name = "EDITION")]
+    pub licensed_edition: Option<String>,
+    /// Licensed Windows version: 7, 8, 8.1, 10, 11, a server year (2022), or major.minor.build
+    #[arg(long, value_name = "VERSION")]
+    pub licensed_version: Option<String>,
+    /// Licensed language tag, e.g. en-US, ja-JP
+    #[arg(long, value_name = "TAG")]
+    pub licensed_language: Option<String>,
+    /// This machine's CPU when the firmware facts lack it (dumped tables): x64, x86, arm64
+    #[arg(long, value_name = "ARCH")]
+    pub machine_arch: Option<String>,
+    /// This machine's firmware when the firmware facts lack it (dumped tables): bios, uefi64, uefi32
+    #[arg(long, value_name = "TYPE")]
+    pub machine_firmware: Option<String>,
+    /// Declare Volume Licensing with Software Assurance (or an E3/E5-style subscription)
+    #[arg(long)]
+    pub software_assurance: bool,
+    /// The volume root of the Windows installed on the internal disk (e.g. C:\); detected in WinPE when omitted
+    #[arg(long, value_name = "DIR", conflicts_with = "no_offline_os")]
+    pub offline_os: Option<PathBuf>,
+    /// Do not look for an installed Windows
+    #[arg(long)]
+    pub no_offline_os: bool,
+    /// Policy file (TOML): Software Assurance, downgrade rights, unknown → block|warn|note, approved images
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Append CMTrace log lines to FILE (default inside a task sequence: %_SMSTSLogPath%\oemgate.log)
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Show the full firmware product key instead of a masked one
+    #[arg(long)]
+    pub show_key: bool,
+    /// Show the evidence behind every fact and rule
+    #[arg(long, short)]
+    pub verbose: bool,
+}
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Print JSON instead of a table
+    /// The image: install.wim, install.esd, the first part of a split set (install.swm)
+    #[arg(long, value_name = "PATH")]
+    pub image: PathBuf,
+    /// The image index to check (may be omitted when the image has one index)
+    #[arg(long, value_name = "N")]
+    pub index: Option<u32>,
+    #[command(flatten)]
+    pub licence: LicenceArgs,
+    /// Print JSON (stable shape, see README) instead of a table
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(_args: CheckArgs) -> ExitStatus {
-    eprintln!("oemgate: check: not implemented yet");
-    ExitStatus::CannotDecide
+/// The policy, or the built-in defaults.
+pub(super) fn load_policy(a: &LicenceArgs) -> Result<Policy> {
+    match &a.policy {
+        Some(p) => Policy::load(p),
+        None => Ok(Policy::default()),
+    }
+}
+
+/// Gather the licensed facts from firmware, declaration, policy and offline OS.
+pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts> {
+    let flags = operator::Flags {
+        edition: a.licensed_edition.clone(),
+        version: a.licensed_version.clone(),
+        language: a.licensed_language.clone(),
+        software_assurance: a.software_assurance,
+    };
+    let declaration = operator::declaration(&flags, policy);
+    facts::declared_facts(&declaration)?;
+    let machine = facts::MachineDeclaration { arch: a.machine_arch.clone(), firmware: a.machine_firmware.clone() };
+    machine.parse()?;
+    let sources = TableSources { acpi_dir: a.acpi_dir.clone(), msdm_file: a.from_file.clone(), slic_file: None };
+    let fw = firmware::read(&sources)?;
+    let os = if a.no_offline_os {
+        None
+    } else if let Some(root) = &a.offline_os {
+        Some(offline_os::read(root)?)
+    } else {
+        match offline_os::candidates().first() {
+            Some(root) => Some(offline_os::read(root).map_err(|e| Error::InFile {
+                path: format!("{} (detected installed Windows; --no-offline-os skips it)", root.display()),
+                source: Box::new(e),
+            })?),
+            None => None,
+        }
+    };
+    facts::licensed_facts(&facts::Sources { firmware: &fw, declaration: &declaration, policy, offline_os: os.as_ref(), machine: &machine, show_key: a.show_key })
+}
+
+/// SHA-256 of every file of the image, only when the policy lists approved hashes.
+/// Progress goes to stderr on a terminal.
+pub(super) fn hashes(rep: &ImageReport, policy: &Policy) -> Result<Vec<FileHash>> {
+    if policy.approved_images.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dir = Path::new(&rep.path).parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, part) in rep.parts.iter().enumerate() {
+        let path = if i == 0 { PathBuf::from(&rep.path) } else { dir.join(Path::new(&part.name).file_name().unwrap_or_default()) };
+        let path = if path.exists() { path } else { PathBuf::from(&part.name) };
+        out.push(FileHash { file: path.display().to_string(), sha256: sha256_file(&path)? });
+    }
+    Ok(out)
+}
+
+fn sha256_file(path: &Path) -> Result<String> {
+    let shown = path.display().to_string();
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(format!("{shown}: cannot open"), &e))?;
+    let total = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let progress = std::io::stderr().is_terminal();
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut done, mut last_pct) = (0u64, u64::MAX);
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(format!("{shown}: read"), &e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        done += n as u64;
+        if progress && total > 0 {
+            let pct = done * 100 / total;
+            if pct != last_pct {
+                eprint!("\rhashing {shown}: {pct:3}%");
+                last_pct = pct;
+            }
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Write the CMTrace entries where asked (or inside a task sequence). A log that
+/// cannot be written is reported on stderr; it does not change the verdict.
+pub(super) fn write_log(a: &LicenceArgs, entries: &[(String, report::cmtrace::Severity)]) {
+    if let Some(path) = report::cmtrace::log_path(a.log.as_deref()) {
+        if let Err(e) = report::cmtrace::append(&path, entries) {
+            eprintln!("oemgate: warning: {e}");
+        }
+    }
+}
+
+/// Task-sequence variables (OEMGATE_VERDICT, OEMGATE_EXIT, OEMGATE_REASONS, OEMGATE_INDEX).
+/// Outside a task sequence, and off Windows, nothing happens. A variable that cannot be
+/// set is a warning: the exit code is what the sequence gates on.
+pub(super) fn publish_task_sequence_variables(vars: &[(&str, String)]) {
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if let Err(e) = set_task_sequence_variables(&pairs) {
+        eprintln!("oemgate: warning: {e}");
+    }
+}
+
+/// TODO(lead): once the Windows platform code is merged, replace the body with
+/// `crate::platform::set_task_sequence_variables(vars).map(|_| ())`.
+fn set_task_sequence_variables(vars: &[(&str, &str)]) -> Result<()> {
+    let _ = vars;
+    Ok(())
+}
+
+pub fn run(args: CheckArgs) -> ExitStatus {
+    match check(&args) {
+        Ok(s) => s,
+        Err(e) => super::fail(&e),
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<ExitStatus> {
+    let policy = load_policy(&args.licence)?;
+    let rep = image::open(&args.image)?;
+    let info = match args.index {
+        Some(n) => image::select_index(&rep, n)?,
+        None if rep.images.len() == 1 => &rep.images[0],
+        None => {
+            return Err(Error::Usage {
+                message: format!("{}: the image has {} indexes: choose one with --index N (or use `oemgate match`)", rep.path, rep.images.len()),
+            });
+        }
+    };
+    let licensed = licensed(&args.licence, &policy)?;
+    let mut img = ImageFacts::from_info(&rep.path, info);
+    img.sha256 = hashes(&rep, &policy)?;
+    let v = crate::gate::evaluate(&licensed, &img, &policy);
+    let out = if args.json {
+        report::check::check_json(&licensed, &img, &v)
+    } else {
+        report::check::check_table(&licensed, &img, &v, args.licence.verbose, crate::platform::stdout_color())
+    };
+    print!("{out}");
+    write_log(&args.licence, &report::check::log_entries(&img, &v));
+    let reasons: Vec<&str> = v.reasons().iter().map(|r| r.result.id).collect();
+    publish_task_sequence_variables(&[
+        ("OEMGATE_VERDICT", v.decision.as_str().to_string()),
+        ("OEMGATE_EXIT", v.exit.code().to_string()),
+        ("OEMGATE_REASONS", reasons.join(",")),
+        ("OEMGATE_INDEX", img.index.to_string()),
+    ]);
+    Ok(v.exit)
 }

@@ -1,15 +1,118 @@
+use std::path::PathBuf;
+
 use clap::Args;
 
+use super::check::{LicenceArgs, hashes, licensed, load_policy, publish_task_sequence_variables, write_log};
+use crate::error::Result;
 use crate::exit::ExitStatus;
+use crate::gate::{Decision, ImageFacts, Verdict};
+use crate::image;
+use crate::report;
+use crate::report::check::Selection;
+use crate::report::cmtrace::Severity;
 
 #[derive(Args, Debug)]
 pub struct MatchArgs {
-    /// Print JSON instead of a table
+    /// The image: install.wim, install.esd, the first part of a split set (install.swm)
+    pub image: PathBuf,
+    #[command(flatten)]
+    pub licence: LicenceArgs,
+    /// Print only the one index this PC may receive (exit 1: none fits, 3: several fit equally)
+    #[arg(long)]
+    pub select: bool,
+    /// Print JSON (stable shape, see README) instead of a table
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(_args: MatchArgs) -> ExitStatus {
-    eprintln!("oemgate: match: not implemented yet");
-    ExitStatus::CannotDecide
+pub fn run(args: MatchArgs) -> ExitStatus {
+    match run_match(&args) {
+        Ok(s) => s,
+        Err(e) => super::fail(&e),
+    }
+}
+
+/// Choose the one index that fits best: allowed, fewest warnings, then fewest downgrades.
+pub fn select(results: &[(ImageFacts, Verdict)]) -> Selection {
+    let allowed: Vec<&(ImageFacts, Verdict)> = results.iter().filter(|(_, v)| v.decision == Decision::Allowed).collect();
+    let Some(best) = allowed.iter().map(|(_, v)| v.fit_rank()).min() else {
+        return if results.iter().any(|(_, v)| v.decision == Decision::CannotDecide) {
+            let why: Vec<String> = results
+                .iter()
+                .flat_map(|(_, v)| v.reasons())
+                .filter(|r| r.effect == crate::gate::verdict::Effect::Undecided)
+                .map(|r| r.result.message.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            Selection { index: None, exit_code: ExitStatus::CannotDecide.code(), message: format!("cannot decide: {}", why.join("; ")) }
+        } else {
+            Selection { index: None, exit_code: ExitStatus::Blocked.code(), message: "no index of the image fits this PC's licence".into() }
+        };
+    };
+    let top: Vec<u32> = allowed.iter().filter(|(_, v)| v.fit_rank() == best).map(|(i, _)| i.index).collect();
+    match top[..] {
+        [one] => Selection { index: Some(one), exit_code: ExitStatus::Ok.code(), message: format!("index {one} fits this PC's licence") },
+        _ => Selection {
+            index: None,
+            exit_code: ExitStatus::CannotDecide.code(),
+            message: format!(
+                "several indexes fit equally ({}): declare more of the licence (--licensed-version, --licensed-language) or pick one",
+                top.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            ),
+        },
+    }
+}
+
+fn run_match(args: &MatchArgs) -> Result<ExitStatus> {
+    let policy = load_policy(&args.licence)?;
+    let rep = image::open(&args.image)?;
+    let licensed = licensed(&args.licence, &policy)?;
+    let sums = hashes(&rep, &policy)?;
+    let results: Vec<(ImageFacts, Verdict)> = rep
+        .images
+        .iter()
+        .map(|info| {
+            let mut img = ImageFacts::from_info(&rep.path, info);
+            img.sha256 = sums.clone();
+            let v = crate::gate::evaluate(&licensed, &img, &policy);
+            (img, v)
+        })
+        .collect();
+    let selection = args.select.then(|| select(&results));
+    if args.json {
+        print!("{}", report::check::match_json(&rep.path, &licensed, &results, selection.as_ref()));
+    } else if let Some(s) = &selection {
+        match s.index {
+            Some(n) => println!("{n}"),
+            None => eprintln!("oemgate: match --select: {}", s.message),
+        }
+    } else {
+        print!("{}", report::check::match_table(&rep.path, &licensed, &results, args.licence.verbose, crate::platform::stdout_color()));
+    }
+    let mut entries: Vec<(String, Severity)> = Vec::new();
+    for (img, v) in &results {
+        entries.extend(report::check::log_entries(img, v).into_iter().take(1));
+    }
+    if let Some(s) = &selection {
+        entries.push((format!("match --select: {}", s.message), if s.exit_code == 0 { Severity::Info } else { Severity::Error }));
+    }
+    write_log(&args.licence, &entries);
+    let status = match &selection {
+        Some(s) => match s.exit_code {
+            0 => ExitStatus::Ok,
+            1 => ExitStatus::Blocked,
+            _ => ExitStatus::CannotDecide,
+        },
+        None if results.iter().any(|(_, v)| v.decision == Decision::Allowed) => ExitStatus::Ok,
+        None if results.iter().any(|(_, v)| v.decision == Decision::CannotDecide) => ExitStatus::CannotDecide,
+        None => ExitStatus::Blocked,
+    };
+    if let Some(s) = &selection {
+        publish_task_sequence_variables(&[
+            ("OEMGATE_INDEX", s.index.map_or_else(String::new, |i| i.to_string())),
+            ("OEMGATE_EXIT", s.exit_code.to_string()),
+        ]);
+    }
+    Ok(status)
 }

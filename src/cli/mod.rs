@@ -14,10 +14,11 @@ mod matching;
 const EXIT_CODES: &str = "\
 Exit codes (all commands):
   0  ok / allowed (warnings may be present)
-  1  blocked (match --select: no index fits)
-  2  usage error
-  3  cannot decide: a required fact is unknown (match --select: several indexes fit)
-  4  unreadable or corrupt input";
+  1  blocked: a rule fails (match: no index allowed; match --select: no index fits)
+  2  usage error (bad arguments, an index the image does not have)
+  3  cannot decide: a required fact is unknown and the policy says block
+     (match --select: several indexes fit equally)
+  4  unreadable or corrupt input (image, firmware table, hive, policy), permission denied";
 
 #[derive(Parser, Debug)]
 #[command(

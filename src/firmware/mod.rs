@@ -4,6 +4,13 @@
 //! INTERFACE CONTRACT (the gate consumes these types): the fields below are stable;
 //! add fields freely, do not rename or remove these.
 
+pub mod acpi;
+pub mod editions;
+pub mod msdm;
+pub mod product_key;
+pub mod slic;
+pub mod smbios;
+
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -26,16 +33,17 @@ impl TableSources {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum FirmwareType {
     Uefi,
     Bios,
+    #[default]
     Unknown,
 }
 
-/// The OA 3.0 key from the MSDM table, already decoded.
-#[derive(Debug, Clone, Serialize)]
+/// The OA 3.0 key from the MSDM table, already decoded. `Debug` shows the key masked.
+#[derive(Clone, Default, Serialize)]
 pub struct Oa3Facts {
     /// Where the table came from (path or "ACPI firmware table MSDM").
     pub evidence: String,
@@ -54,6 +62,42 @@ pub struct Oa3Facts {
     pub key_type: Option<String>,
     /// Non-fatal findings (fwts-style): reserved fields non-zero, serial outside ranges...
     pub warnings: Vec<String>,
+    // --- added by the firmware reader (not part of the original contract) ---
+    /// The MSDM header's OEM ID and OEM table ID.
+    pub oem_id: String,
+    pub oem_table_id: String,
+    /// Key serial (bits 20-49); None when the key cannot be decoded.
+    pub serial: Option<u32>,
+    /// The key's upgrade bit.
+    pub upgrade: Option<bool>,
+    /// Product line of the group, e.g. "Windows 10/11", when the source knows it.
+    pub product: Option<String>,
+    /// Which group table answered (e.g. "built-in table"); None when no source knew the group.
+    pub edition_source: Option<String>,
+    /// Serial inside the group's key ranges; None when the source has no ranges.
+    pub serial_in_range: Option<bool>,
+}
+
+impl std::fmt::Debug for Oa3Facts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Oa3Facts")
+            .field("evidence", &self.evidence)
+            .field("key", &self.masked_key())
+            .field("table_checksum_ok", &self.table_checksum_ok)
+            .field("key_checksum_ok", &self.key_checksum_ok)
+            .field("group_id", &self.group_id)
+            .field("edition_id", &self.edition_id)
+            .field("key_type", &self.key_type)
+            .field("warnings", &self.warnings)
+            .field("oem_id", &self.oem_id)
+            .field("oem_table_id", &self.oem_table_id)
+            .field("serial", &self.serial)
+            .field("upgrade", &self.upgrade)
+            .field("product", &self.product)
+            .field("edition_source", &self.edition_source)
+            .field("serial_in_range", &self.serial_in_range)
+            .finish()
+    }
 }
 
 impl Oa3Facts {
@@ -77,7 +121,7 @@ pub fn mask_key(key: &str) -> String {
 }
 
 /// The OA 2.x Windows marker from the SLIC table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SlicFacts {
     pub evidence: String,
     pub table_checksum_ok: bool,
@@ -87,6 +131,12 @@ pub struct SlicFacts {
     pub oem_table_id: String,
     /// Marker OEM ids equal the RSDT/XSDT header's; None when those were not readable.
     pub oem_ids_match: Option<bool>,
+    // --- added by the firmware reader ---
+    /// What the marker activates: "2.0 Vista/Server 2008", "2.1 Windows 7/Server 2008 R2" or "M.N".
+    pub activates: String,
+    /// The tables the OEM ids were compared with, e.g. "RSDT (BOCHS/BXPC) from ...".
+    pub compared_with: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -98,7 +148,7 @@ pub struct SmbiosFacts {
 
 /// Everything the firmware says. `None` means "not present" (a normal state: no MSDM
 /// on a retail PC); read errors of a present table are `Err` from the reader instead.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct FirmwareFacts {
     /// "live firmware" or the dump directory/files read.
     pub source: String,
@@ -111,17 +161,315 @@ pub struct FirmwareFacts {
     pub secure_boot: Option<bool>,
     /// CPU architecture of this machine: "x64", "x86", "arm64", ... None when unknown.
     pub cpu_arch: Option<String>,
+    // --- added by the firmware reader ---
+    /// Things the reader could not learn or that are worth saying (e.g. "no OA3 key in firmware").
+    pub notes: Vec<String>,
+}
+
+/// ACPI tables the reader looks at.
+pub const MSDM: &[u8; 4] = b"MSDM";
+pub const SLIC: &[u8; 4] = b"SLIC";
+pub const RSDT: &[u8; 4] = b"RSDT";
+pub const XSDT: &[u8; 4] = b"XSDT";
+
+/// One table's bytes and where they came from (for evidence and error messages).
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    pub bytes: Vec<u8>,
+    pub evidence: String,
+}
+
+/// Decode an MSDM table into OA3 facts, looking the group up in `editions`.
+/// `Err` for a table that is not a readable MSDM; checksum failures are facts.
+pub fn oa3_from_msdm(table: &[u8], evidence: &str, editions: &dyn editions::EditionSource) -> Result<Oa3Facts> {
+    let m = msdm::parse(table)?;
+    let f = m.decoded.fields;
+    let mut warnings = m.warnings;
+    let key_checksum_ok = m.decoded.checksum_ok();
+    if !m.table_checksum_ok {
+        warnings.push("MSDM table checksum does not hold: the table is corrupt or was altered".into());
+    }
+    if !key_checksum_ok {
+        warnings.push("product key checksum does not hold: the key is corrupt or was altered".into());
+    }
+    let info = editions.lookup(f.group_id, f.serial);
+    if info.is_none() {
+        warnings.push(format!("key group {} is not in any known group table: unknown edition", f.group_id));
+    }
+    if let Some(i) = &info
+        && i.serial_in_range == Some(false)
+    {
+        warnings.push(format!("key serial {} is outside the key ranges of group {}", f.serial, f.group_id));
+    }
+    Ok(Oa3Facts {
+        evidence: evidence.to_string(),
+        key: m.key,
+        table_checksum_ok: m.table_checksum_ok,
+        key_checksum_ok: Some(key_checksum_ok),
+        group_id: Some(f.group_id),
+        edition_id: info.as_ref().map(|i| i.edition_id.clone()),
+        key_type: info.as_ref().map(|i| i.key_type.clone()),
+        warnings,
+        oem_id: m.header.oem_id_str(),
+        oem_table_id: m.header.oem_table_id_str(),
+        serial: Some(f.serial),
+        upgrade: Some(f.upgrade),
+        product: info.as_ref().and_then(|i| i.product.clone()),
+        edition_source: info.as_ref().map(|i| i.source.clone()),
+        serial_in_range: info.as_ref().and_then(|i| i.serial_in_range),
+    })
+}
+
+/// OEM ids of an RSDT/XSDT known without its bytes (e.g. from the kernel's boot log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootIds {
+    /// "RSDT" or "XSDT".
+    pub name: String,
+    pub oem_id: [u8; 6],
+    pub oem_table_id: [u8; 8],
+    pub evidence: String,
+}
+
+/// Decode a SLIC table and compare its marker's OEM ids with the RSDT/XSDT headers that
+/// were readable. A damaged RSDT/XSDT is a warning (it only serves this comparison).
+pub fn slic_from_tables(slic_table: &[u8], evidence: &str, roots: &[RawTable]) -> Result<SlicFacts> {
+    slic_from_sources(slic_table, evidence, roots, &[])
+}
+
+/// [`slic_from_tables`] plus RSDT/XSDT OEM ids known without the tables' bytes.
+pub fn slic_from_sources(slic_table: &[u8], evidence: &str, roots: &[RawTable], ids: &[RootIds]) -> Result<SlicFacts> {
+    let s = slic::parse(slic_table)?;
+    let mut warnings = s.warnings.clone();
+    if !s.table_checksum_ok {
+        warnings.push("SLIC table checksum does not hold".into());
+    }
+    let mut all: Vec<RootIds> = Vec::new();
+    for root in roots {
+        let sig = if root.bytes.starts_with(RSDT) { RSDT } else { XSDT };
+        let name = if sig == RSDT { "RSDT" } else { "XSDT" };
+        match acpi::parse_header(&root.bytes, Some(sig), name) {
+            Ok(h) => all.push(RootIds {
+                name: name.into(),
+                oem_id: h.oem_id,
+                oem_table_id: h.oem_table_id,
+                evidence: root.evidence.clone(),
+            }),
+            Err(e) => warnings.push(format!("{} not usable for the OEM id check: {e}", root.evidence)),
+        }
+    }
+    all.extend(ids.iter().cloned());
+    let mut compared_with = Vec::new();
+    let mut all_match = true;
+    for r in &all {
+        let (oem, table) = (acpi::ascii_field(&r.oem_id), acpi::ascii_field(&r.oem_table_id));
+        compared_with.push(format!("{} ({oem}/{table}) from {}", r.name, r.evidence));
+        if r.oem_id != s.oem_id || r.oem_table_id != s.oem_table_id {
+            all_match = false;
+            warnings.push(format!(
+                "SLIC marker OEM ids {}/{} differ from the {}'s {oem}/{table}",
+                s.oem_id_str(),
+                s.oem_table_id_str(),
+                r.name
+            ));
+        }
+    }
+    Ok(SlicFacts {
+        evidence: evidence.to_string(),
+        table_checksum_ok: s.table_checksum_ok,
+        version_major: s.version_major,
+        version_minor: s.version_minor,
+        oem_id: s.oem_id_str(),
+        oem_table_id: s.oem_table_id_str(),
+        oem_ids_match: (!compared_with.is_empty()).then_some(all_match),
+        activates: s.activates(),
+        compared_with,
+        warnings,
+    })
+}
+
+/// RSDT/XSDT OEM ids from one kernel log line as Linux prints it at boot:
+/// `ACPI: RSDT 0x000000000FFE1B4B 000034 (v01 BOCHS  BXPC     00000001 BXPC 00000001)`
+/// (OEM id and table id printed at fixed widths 6 and 8; records from /dev/kmsg carry a
+/// `prio,seq,time,flags;` prefix, which is skipped).
+pub fn root_ids_from_kernel_log(line: &str) -> Option<RootIds> {
+    let (name, rest) = ["RSDT", "XSDT"].iter().find_map(|n| {
+        let pat = format!("ACPI: {n} 0x");
+        line.find(&pat).map(|i| (*n, &line[i + pat.len()..]))
+    })?;
+    let open = rest.find("(v")?;
+    let fields = rest.get(open + 5..)?.as_bytes(); // skip "(vNN "
+    if fields.len() < 15 || fields[6] != b' ' {
+        return None;
+    }
+    let mut oem_id = [0u8; 6];
+    oem_id.copy_from_slice(&fields[..6]);
+    let mut oem_table_id = [0u8; 8];
+    oem_table_id.copy_from_slice(&fields[7..15]);
+    Some(RootIds { name: name.into(), oem_id, oem_table_id, evidence: "kernel boot log".into() })
 }
 
 /// Read the live firmware (or dumped tables when `sources` names any).
 pub fn read(sources: &TableSources) -> Result<FirmwareFacts> {
-    let _ = sources;
-    Err(Error::NotFound { what: "firmware reader not implemented yet".into() })
+    read_with(sources, &editions::Builtin)
+}
+
+/// [`read`] with a chosen group table (e.g. the image's key configuration chained
+/// before the built-in table).
+pub fn read_with(sources: &TableSources, editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
+    if sources.is_live() { read_live(editions) } else { read_dumps(sources, editions) }
+}
+
+fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
+    use crate::platform;
+    let mut facts = FirmwareFacts { source: "live firmware".into(), ..Default::default() };
+    let table = |sig: &[u8; 4]| -> Result<Option<RawTable>> {
+        Ok(platform::read_acpi_table(sig)?.map(|bytes| RawTable { bytes, evidence: platform::acpi_table_evidence(sig) }))
+    };
+    if let Some(t) = table(MSDM)? {
+        facts.oa3 = Some(oa3_from_msdm(&t.bytes, &t.evidence, editions).map_err(|e| e.in_file(&t.evidence))?);
+    }
+    if let Some(t) = table(SLIC)? {
+        let mut roots = Vec::new();
+        for sig in [RSDT, XSDT] {
+            match table(sig) {
+                Ok(Some(r)) => roots.push(r),
+                Ok(None) => {}
+                Err(e) => facts.notes.push(format!("{}: {e}", String::from_utf8_lossy(sig))),
+            }
+        }
+        // Linux does not expose RSDT/XSDT in sysfs; its boot log names their OEM ids.
+        let ids = if roots.is_empty() { platform::root_table_ids() } else { Vec::new() };
+        if roots.is_empty() && ids.is_empty() {
+            facts.notes.push("SLIC OEM ids not checked: RSDT/XSDT not readable".into());
+        }
+        facts.slic =
+            Some(slic_from_sources(&t.bytes, &t.evidence, &roots, &ids).map_err(|e| e.in_file(&t.evidence))?);
+    }
+    match platform::smbios() {
+        Ok(s) => facts.smbios = s,
+        Err(e) => facts.notes.push(format!("SMBIOS: {e}")),
+    }
+    let m = platform::machine();
+    facts.firmware_type = m.firmware_type;
+    facts.uefi_bitness = m.uefi_bitness;
+    facts.secure_boot = m.secure_boot;
+    facts.cpu_arch = m.cpu_arch;
+    facts.notes.extend(m.notes);
+    if facts.oa3.is_none() {
+        facts.notes.push("no OA3 key in firmware (no MSDM table)".into());
+    }
+    Ok(facts)
+}
+
+/// Largest dump file read.
+const MAX_DUMP: u64 = acpi::MAX_TABLE_LEN as u64;
+
+fn read_file_bounded(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let f = std::fs::File::open(path).map_err(|e| Error::io(shown.clone(), &e))?;
+    let mut buf = Vec::new();
+    f.take(MAX_DUMP + 1).read_to_end(&mut buf).map_err(|e| Error::io(shown.clone(), &e))?;
+    if buf.len() as u64 > MAX_DUMP {
+        return Err(Error::TooLarge { structure: "ACPI table", offset: 0, size: buf.len() as u64, limit: MAX_DUMP }
+            .in_file(shown));
+    }
+    Ok(buf)
+}
+
+/// A table in a dump directory: `MSDM`, `msdm`, with `.bin`/`.dat`/`.aml` or not.
+fn find_in_dir(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    let lower = name.to_ascii_lowercase();
+    for base in [name, lower.as_str()] {
+        for ext in ["", ".bin", ".dat", ".aml"] {
+            let p = dir.join(format!("{base}{ext}"));
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn read_dumps(sources: &TableSources, editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
+    let mut described = Vec::new();
+    if let Some(d) = &sources.acpi_dir {
+        if !d.is_dir() {
+            return Err(Error::NotFound { what: format!("{}: not a directory", d.display()) });
+        }
+        described.push(d.display().to_string());
+    }
+    let pick = |explicit: &Option<std::path::PathBuf>, name: &str| -> Option<std::path::PathBuf> {
+        explicit.clone().or_else(|| sources.acpi_dir.as_deref().and_then(|d| find_in_dir(d, name)))
+    };
+    let load = |p: &std::path::Path| -> Result<RawTable> {
+        Ok(RawTable { bytes: read_file_bounded(p)?, evidence: p.display().to_string() })
+    };
+    let mut facts = FirmwareFacts::default();
+    for p in [&sources.msdm_file, &sources.slic_file].into_iter().flatten() {
+        described.push(p.display().to_string());
+    }
+    facts.source = format!("dumped tables: {}", described.join(", "));
+    if let Some(p) = pick(&sources.msdm_file, "MSDM") {
+        let t = load(&p)?;
+        facts.oa3 = Some(oa3_from_msdm(&t.bytes, &t.evidence, editions).map_err(|e| e.in_file(&t.evidence))?);
+    } else {
+        facts.notes.push("no OA3 key in the dumped tables (no MSDM)".into());
+    }
+    if let Some(p) = pick(&sources.slic_file, "SLIC") {
+        let t = load(&p)?;
+        let mut roots = Vec::new();
+        if let Some(d) = &sources.acpi_dir {
+            for name in ["RSDT", "XSDT"] {
+                if let Some(rp) = find_in_dir(d, name) {
+                    roots.push(load(&rp)?);
+                }
+            }
+        }
+        facts.slic = Some(slic_from_tables(&t.bytes, &t.evidence, &roots).map_err(|e| e.in_file(&t.evidence))?);
+    }
+    // A raw SMBIOS table (Linux /sys/firmware/dmi/tables/DMI) or a Windows RSMB blob.
+    if let Some(d) = &sources.acpi_dir {
+        if let Some(p) = find_in_dir(d, "DMI") {
+            let b = read_file_bounded(&p)?;
+            facts.smbios = Some(smbios::parse_table(&b).map_err(|e| e.in_file(p.display().to_string()))?);
+        } else if let Some(p) = find_in_dir(d, "RSMB") {
+            let b = read_file_bounded(&p)?;
+            facts.smbios = Some(smbios::parse_rsmb(&b).map_err(|e| e.in_file(p.display().to_string()))?);
+        }
+    }
+    facts.notes.push("firmware type, Secure Boot and CPU are not known from dumped tables".into());
+    Ok(facts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::mask_key;
+
+    #[test]
+    fn kernel_log_lines_give_root_ids() {
+        let r = super::root_ids_from_kernel_log(
+            "6,12,0,-;ACPI: RSDT 0x000000000FFE1B4B 000034 (v01 BOCHS  BXPC     00000001 BXPC 00000001)",
+        )
+        .unwrap();
+        assert_eq!(r.name, "RSDT");
+        assert_eq!(&r.oem_id, b"BOCHS ");
+        assert_eq!(&r.oem_table_id, b"BXPC    ");
+        let x = super::root_ids_from_kernel_log("ACPI: XSDT 0x000000007FB7D0E8 00004C (v01 DELL   CBX3     01072009 AMI  00010013)").unwrap();
+        assert_eq!((&x.oem_id, &x.oem_table_id), (b"DELL  ", b"CBX3    "));
+        assert!(super::root_ids_from_kernel_log("ACPI: FACP 0x0 (v01 BOCHS  BXPC     1)").is_none());
+        assert!(super::root_ids_from_kernel_log("ACPI: RSDT 0x00 (v01 BOC").is_none());
+    }
+
+    #[test]
+    fn debug_output_masks_the_key() {
+        let f = super::Oa3Facts { key: "W269N-WFGWX-YVC9B-4J6C9-T83GX".into(), ..Default::default() };
+        let d = format!("{f:?}");
+        assert!(!d.contains("W269N") && d.contains("XXXXX-XXXXX-XXXXX-XXXXX-T83GX"), "{d}");
+        let m = super::msdm::parse(&super::msdm::build(b"W269N-WFGWX-YVC9B-4J6C9-T83GX", b"OEM   ", b"TABLE   ")).unwrap();
+        let d = format!("{m:?}");
+        assert!(!d.contains("W269N") && !d.contains(&m.decoded.value.to_string()), "{d}");
+    }
 
     #[test]
     fn masks_all_but_last_group() {

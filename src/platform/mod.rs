@@ -12,3 +12,117 @@ pub fn stdout_color() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
 }
+
+// --- firmware ---
+
+use crate::error::Result;
+use crate::firmware::{FirmwareType, SmbiosFacts};
+
+#[cfg(target_os = "linux")]
+use linux as os;
+#[cfg(windows)]
+use windows as os;
+#[cfg(not(any(target_os = "linux", windows)))]
+/// Fallback for systems without a firmware reader: nothing is known.
+mod other {
+    use super::MachineFacts;
+    use crate::error::Result;
+    use crate::firmware::SmbiosFacts;
+
+    pub fn read_acpi_table(_sig: &[u8; 4]) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
+
+    pub fn acpi_table_evidence(sig: &[u8; 4]) -> String {
+        format!("ACPI table {}", String::from_utf8_lossy(sig))
+    }
+
+    pub fn smbios() -> Result<Option<SmbiosFacts>> {
+        Ok(None)
+    }
+
+    pub fn machine() -> MachineFacts {
+        MachineFacts {
+            cpu_arch: super::normalize_arch(std::env::consts::ARCH),
+            notes: vec!["no firmware reader for this operating system".into()],
+            ..Default::default()
+        }
+    }
+
+    pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
+        Vec::new()
+    }
+}
+#[cfg(not(any(target_os = "linux", windows)))]
+use other as os;
+
+/// Facts about the machine itself (not from ACPI tables).
+#[derive(Debug, Clone, Default)]
+pub struct MachineFacts {
+    pub firmware_type: FirmwareType,
+    pub uefi_bitness: Option<u32>,
+    pub secure_boot: Option<bool>,
+    pub cpu_arch: Option<String>,
+    /// Why something is unknown (e.g. "Secure Boot: efivarfs not mounted").
+    pub notes: Vec<String>,
+}
+
+/// The raw bytes of ACPI table `sig` from the running firmware; `Ok(None)` when the
+/// firmware has no such table; `Err` when it exists but cannot be read (permission).
+pub fn read_acpi_table(sig: &[u8; 4]) -> Result<Option<Vec<u8>>> {
+    os::read_acpi_table(sig)
+}
+
+/// Where a live table is read from, for evidence ("/sys/firmware/acpi/tables/MSDM").
+pub fn acpi_table_evidence(sig: &[u8; 4]) -> String {
+    os::acpi_table_evidence(sig)
+}
+
+/// RSDT/XSDT OEM ids when the tables themselves are not readable (Linux: from the
+/// kernel's boot log); empty when unknown.
+pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
+    os::root_table_ids()
+}
+
+/// SMBIOS system information (type 1); `Ok(None)` when the OS exposes none.
+pub fn smbios() -> Result<Option<SmbiosFacts>> {
+    os::smbios()
+}
+
+/// UEFI or BIOS.
+pub fn firmware_type() -> FirmwareType {
+    machine().firmware_type
+}
+
+/// 32 or 64 under UEFI.
+pub fn uefi_bitness() -> Option<u32> {
+    machine().uefi_bitness
+}
+
+/// Secure Boot enabled; `Some(false)` under BIOS; `None` when unknown.
+pub fn secure_boot() -> Option<bool> {
+    machine().secure_boot
+}
+
+/// The CPU's architecture ("x64", "x86", "arm64", "arm"), not the binary's.
+pub fn cpu_arch() -> Option<String> {
+    machine().cpu_arch
+}
+
+/// Firmware type, UEFI bitness, Secure Boot and CPU in one go, with notes.
+pub fn machine() -> MachineFacts {
+    os::machine()
+}
+
+/// Map an architecture name (uname machine, Rust's `ARCH`) to the names the gate uses.
+pub fn normalize_arch(name: &str) -> Option<String> {
+    let a = match name.trim() {
+        "x86_64" | "amd64" | "x64" => "x64",
+        "i386" | "i486" | "i586" | "i686" | "x86" => "x86",
+        "aarch64" | "arm64" | "aarch64_be" => "arm64",
+        a if a.starts_with("arm") => "arm",
+        "" => return None,
+        other => return Some(other.to_string()),
+    };
+    Some(a.to_string())
+}

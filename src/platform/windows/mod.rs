@@ -1,1 +1,4 @@
 //! Windows platform readers (windows crate).
+
+mod firmware;
+pub use firmware::*;

@@ -1,0 +1,195 @@
+//! ACPI MSDM (OEM Activation 3.0): the Windows 8+ product key in firmware.
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 36 | ACPI header, signature `MSDM` |
+//! | 36 | 4 | version = 1 |
+//! | 40 | 4 | reserved = 0 |
+//! | 44 | 4 | data type = 1 |
+//! | 48 | 4 | data reserved = 0 |
+//! | 52 | 4 | data length = 29 |
+//! | 56 | 29 | product key `XXXXX-XXXXX-XXXXX-XXXXX-XXXXX` |
+
+use super::acpi::{self, AcpiHeader, u32_at};
+use super::product_key::{self, DecodedKey, ProductKey};
+use crate::error::{Error, Result};
+
+const S: &str = "MSDM";
+/// The size of an MSDM table.
+pub const MSDM_LEN: usize = 85;
+const KEY_OFFSET: usize = 56;
+
+/// A parsed, validated MSDM table. The key's checksum and the table checksum are
+/// reported, not enforced (a failing checksum is a finding for the gate). `Debug`
+/// shows the key masked.
+#[derive(Clone)]
+pub struct Msdm {
+    pub header: AcpiHeader,
+    pub table_checksum_ok: bool,
+    pub version: u32,
+    pub data_type: u32,
+    /// The full key. Never print it unmasked without the user's request.
+    pub key: String,
+    pub decoded: DecodedKey,
+    /// Non-fatal findings, e.g. reserved fields that are not zero.
+    pub warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for Msdm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Msdm")
+            .field("header", &self.header)
+            .field("table_checksum_ok", &self.table_checksum_ok)
+            .field("version", &self.version)
+            .field("data_type", &self.data_type)
+            .field("key", &super::mask_key(&self.key))
+            .field("decoded", &self.decoded)
+            .field("warnings", &self.warnings)
+            .finish()
+    }
+}
+
+/// Parse a whole MSDM table (exactly the table's bytes).
+///
+/// Errors: not an MSDM, truncated or over-long, length field disagreeing with the
+/// bytes, version/data type/data length not the documented values, a key that is not
+/// `XXXXX-XXXXX-XXXXX-XXXXX-XXXXX` over digits and capitals, a key without exactly one
+/// `N` (pre-Windows 8 keys never belong in an MSDM) or out of the base-24 range.
+pub fn parse(table: &[u8]) -> Result<Msdm> {
+    let header = acpi::parse_header(table, Some(b"MSDM"), S)?;
+    if table.len() != MSDM_LEN {
+        return Err(Error::invalid(S, 4, "length", MSDM_LEN.to_string(), table.len().to_string()));
+    }
+    let table_checksum_ok = acpi::checksum_ok(table);
+    let mut warnings = Vec::new();
+    let version = u32_at(table, 36);
+    if version != 1 {
+        return Err(Error::invalid(S, 36, "version", "1", version.to_string()));
+    }
+    let reserved = u32_at(table, 40);
+    if reserved != 0 {
+        warnings.push(format!("MSDM reserved field at offset 40 is 0x{reserved:08X}, expected 0"));
+    }
+    let data_type = u32_at(table, 44);
+    if data_type != 1 {
+        return Err(Error::invalid(S, 44, "data type", "1 (product key)", data_type.to_string()));
+    }
+    let data_reserved = u32_at(table, 48);
+    if data_reserved != 0 {
+        warnings.push(format!("MSDM data reserved field at offset 48 is 0x{data_reserved:08X}, expected 0"));
+    }
+    let data_length = u32_at(table, 52);
+    if data_length as usize != product_key::KEY_LEN {
+        return Err(Error::invalid(S, 52, "data length", product_key::KEY_LEN.to_string(), data_length.to_string()));
+    }
+    let key_bytes = &table[KEY_OFFSET..KEY_OFFSET + product_key::KEY_LEN];
+    let decoded = match product_key::parse_at(key_bytes, S, KEY_OFFSET as u64)? {
+        ProductKey::Modern(d) => d,
+        ProductKey::Legacy { .. } => {
+            return Err(Error::invalid(
+                S,
+                KEY_OFFSET as u64,
+                "key",
+                "a Windows 8+ key with exactly one 'N'",
+                "a key without 'N' (pre-Windows 8 format)",
+            ));
+        }
+    };
+    if decoded.fields.extra {
+        warnings.push("product key has its extra bit (114) set".into());
+    }
+    // check_syntax admitted only ASCII, so this is valid UTF-8.
+    let key = String::from_utf8_lossy(key_bytes).into_owned();
+    Ok(Msdm { header, table_checksum_ok, version, data_type, key, decoded, warnings })
+}
+
+/// Build an MSDM table around `key` (29 bytes expected, not checked) with a correct
+/// checksum. For tests and fixtures.
+pub fn build(key: &[u8], oem_id: &[u8; 6], oem_table_id: &[u8; 8]) -> Vec<u8> {
+    let mut t = Vec::with_capacity(MSDM_LEN);
+    t.extend_from_slice(b"MSDM");
+    t.extend_from_slice(&((KEY_OFFSET + key.len()) as u32).to_le_bytes());
+    t.push(3);
+    t.push(0);
+    t.extend_from_slice(oem_id);
+    t.extend_from_slice(oem_table_id);
+    t.extend_from_slice(&1u32.to_le_bytes());
+    t.extend_from_slice(b"ACPI");
+    t.extend_from_slice(&0x0004_0000u32.to_le_bytes());
+    for v in [1u32, 0, 1, 0, key.len() as u32] {
+        t.extend_from_slice(&v.to_le_bytes());
+    }
+    t.extend_from_slice(key);
+    acpi::fix_checksum(&mut t);
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRO_GVLK: &[u8] = b"W269N-WFGWX-YVC9B-4J6C9-T83GX";
+
+    #[test]
+    fn parses_a_good_table() {
+        let t = build(PRO_GVLK, b"LENOVO", b"TP-N2H  ");
+        let m = parse(&t).unwrap();
+        assert!(m.table_checksum_ok);
+        assert_eq!(m.key, "W269N-WFGWX-YVC9B-4J6C9-T83GX");
+        assert_eq!(m.decoded.fields.group_id, 3311);
+        assert!(m.decoded.checksum_ok());
+        assert!(m.warnings.is_empty());
+        assert_eq!(m.header.oem_id_str(), "LENOVO");
+    }
+
+    #[test]
+    fn bad_checksum_is_a_finding() {
+        let mut t = build(PRO_GVLK, b"LENOVO", b"TP-N2H  ");
+        t[9] = t[9].wrapping_add(1);
+        let m = parse(&t).unwrap();
+        assert!(!m.table_checksum_ok);
+    }
+
+    #[test]
+    fn reserved_fields_warn() {
+        let mut t = build(PRO_GVLK, b"LENOVO", b"TP-N2H  ");
+        t[40] = 1;
+        t[48] = 2;
+        acpi::fix_checksum(&mut t);
+        assert_eq!(parse(&t).unwrap().warnings.len(), 2);
+    }
+
+    #[test]
+    fn damaged_tables_fail() {
+        let good = build(PRO_GVLK, b"LENOVO", b"TP-N2H  ");
+        let mut cases: Vec<(&str, Vec<u8>)> = vec![("truncated", good[..60].to_vec())];
+        let mut long = good.clone();
+        long.extend_from_slice(&[0; 4]);
+        cases.push(("trailing", long.clone()));
+        long[4] = 89;
+        acpi::fix_checksum(&mut long);
+        cases.push(("over-long", long));
+        let mut sig = good.clone();
+        sig[0] = b'X';
+        cases.push(("signature", sig));
+        for (off, v) in [(36usize, 2u8), (44, 2), (52, 30)] {
+            let mut t = good.clone();
+            t[off] = v;
+            cases.push(("field", t));
+        }
+        let mut nonascii = good.clone();
+        nonascii[60] = 0xC3;
+        cases.push(("non-ascii", nonascii));
+        let mut no_n = good.clone();
+        no_n[60] = b'B'; // W269N -> W269B
+        cases.push(("no N", no_n));
+        let mut two_n = good.clone();
+        two_n[56 + 28] = b'N';
+        cases.push(("two N", two_n));
+        for (what, t) in cases {
+            let e = parse(&t).expect_err(what);
+            assert!(!e.to_string().contains('\n'), "{what}: {e}");
+            assert!(!e.to_string().contains("W269N"), "{what}: the key leaks into: {e}");
+        }
+    }
+}

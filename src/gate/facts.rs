@@ -1,0 +1,358 @@
+//! Facts the rules read: what this PC is licensed for (each with its source and
+//! evidence), what this machine is, and what the image is. Built once from the
+//! sources; rules never read files.
+
+use serde::Serialize;
+
+use super::product::{self, Generation};
+use crate::error::{Error, Result};
+use crate::firmware::{FirmwareFacts, FirmwareType, SlicFacts};
+use crate::image::wim::xml::ImageInfo;
+use crate::offline_os::OfflineOsFacts;
+use crate::operator::{Declaration, MediaKind, Policy};
+
+/// Where a fact came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// The ACPI tables (live or dumped).
+    Firmware,
+    /// A command-line flag.
+    Operator,
+    /// The policy file.
+    Policy,
+    /// The Windows installed on the internal disk (offline registry).
+    OfflineOs,
+    /// This machine (CPU, firmware type).
+    Machine,
+    /// Built-in default.
+    Default,
+}
+
+/// A value with its source and the evidence it rests on (file, table, registry value, flag).
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact<T> {
+    pub value: T,
+    pub source: Source,
+    pub evidence: String,
+}
+
+impl<T> Fact<T> {
+    pub fn new(value: T, source: Source, evidence: impl Into<String>) -> Fact<T> {
+        Fact { value, source, evidence: evidence.into() }
+    }
+}
+
+/// The firmware OA3 key as the gate shows it (masked unless --show-key).
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyFacts {
+    pub evidence: String,
+    /// Masked (`XXXXX-XXXXX-XXXXX-XXXXX-ABCDE`) unless --show-key.
+    pub key: String,
+    pub group_id: Option<u32>,
+    pub edition_id: Option<String>,
+    pub key_type: Option<String>,
+    pub table_checksum_ok: bool,
+    pub key_checksum_ok: Option<bool>,
+    pub warnings: Vec<String>,
+}
+
+/// This machine: what it can boot.
+#[derive(Debug, Clone, Serialize)]
+pub struct MachineFacts {
+    pub evidence: String,
+    pub cpu_arch: Option<String>,
+    pub firmware_type: FirmwareType,
+    pub uefi_bitness: Option<u32>,
+}
+
+/// Everything known about this PC's licence.
+#[derive(Debug, Clone, Serialize)]
+pub struct LicensedFacts {
+    /// The licensed edition the rules use: the firmware's, else the declaration's.
+    pub edition: Option<Fact<String>>,
+    /// The firmware OA3 key's edition, when the key and its group are known.
+    pub firmware_edition: Option<Fact<String>>,
+    /// The operator's declaration (flag or policy), kept to detect conflicts.
+    pub declared_edition: Option<Fact<String>>,
+    /// What the installed Windows reports: a hint, never proof of the licence.
+    pub installed_edition: Option<Fact<String>>,
+    pub version: Option<Fact<Generation>>,
+    pub language: Option<Fact<String>>,
+    /// The installed Windows' architecture (licence-wise 32 <-> 64 is fine).
+    pub arch: Option<Fact<String>>,
+    pub software_assurance: Fact<bool>,
+    pub downgrade_rights: Fact<bool>,
+    pub media: Option<Fact<MediaKind>>,
+    pub firmware_source: String,
+    pub firmware_key: Option<KeyFacts>,
+    pub slic: Option<SlicFacts>,
+    pub machine: MachineFacts,
+    pub offline_os: Option<OfflineOsFacts>,
+}
+
+/// One image index as the rules see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageFacts {
+    pub path: String,
+    pub index: u32,
+    pub name: Option<String>,
+    pub edition_id: Option<String>,
+    pub version: Option<String>,
+    pub build: Option<u32>,
+    pub generation: Option<Generation>,
+    pub product_line: Option<String>,
+    pub installation_type: Option<String>,
+    pub arch: Option<String>,
+    pub default_language: Option<String>,
+    pub languages: Vec<String>,
+    /// SHA-256 of each file of the image (only computed when the policy lists hashes).
+    pub sha256: Vec<FileHash>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileHash {
+    pub file: String,
+    pub sha256: String,
+}
+
+impl ImageFacts {
+    pub fn from_info(path: &str, info: &ImageInfo) -> ImageFacts {
+        let w = info.windows.as_ref();
+        let server = w.is_some_and(|w| {
+            crate::image::product::is_server(w.installation_type.as_deref(), w.product_type.as_deref())
+                || w.edition_id.as_deref().is_some_and(|e| e.to_ascii_lowercase().starts_with("server"))
+        });
+        let version = w.and_then(|w| w.version);
+        ImageFacts {
+            path: path.to_string(),
+            index: info.index,
+            name: info.display_name.clone().or_else(|| info.name.clone()),
+            edition_id: w.and_then(|w| w.edition_id.clone()).filter(|e| !e.trim().is_empty()),
+            version: version.map(|v| v.to_string()),
+            build: version.map(|v| v.build),
+            generation: version.and_then(|v| product::generation(v.major, v.minor, v.build, server)),
+            product_line: w.and_then(|w| w.product_line.clone()),
+            installation_type: w.and_then(|w| w.installation_type.clone()),
+            arch: w.and_then(|w| w.arch).filter(|a| a.is_known()).map(|a| a.name.to_string()),
+            default_language: w.and_then(|w| w.default_language.clone()),
+            languages: w.map(|w| w.languages.clone()).unwrap_or_default(),
+            sha256: Vec::new(),
+        }
+    }
+}
+
+/// Inputs to `licensed_facts`.
+pub struct Sources<'a> {
+    pub firmware: &'a FirmwareFacts,
+    pub declaration: &'a Declaration,
+    pub policy: &'a Policy,
+    pub offline_os: Option<&'a OfflineOsFacts>,
+    /// The operator's declaration of this machine (fills what the firmware facts lack).
+    pub machine: &'a MachineDeclaration,
+    pub show_key: bool,
+}
+
+/// `--machine-arch` and `--machine-firmware`: this machine as the operator declares it.
+/// Dumped tables carry no CPU or firmware type (and may come from another PC), so with
+/// dumps these are how the `arch` rule learns what the target machine boots.
+#[derive(Debug, Clone, Default)]
+pub struct MachineDeclaration {
+    pub arch: Option<String>,
+    pub firmware: Option<String>,
+}
+
+/// A declared CPU architecture, and firmware type with UEFI bitness.
+pub type DeclaredMachine = (Option<String>, Option<(FirmwareType, Option<u32>)>);
+
+impl MachineDeclaration {
+    /// Validate: arch x64|x86|arm64; firmware bios|uefi32|uefi64. Usage error otherwise.
+    pub fn parse(&self) -> Result<DeclaredMachine> {
+        let arch = match self.arch.as_deref().map(|a| a.trim().to_ascii_lowercase()) {
+            None => None,
+            Some(a) => Some(match a.as_str() {
+                "x64" | "amd64" | "x86_64" => "x64".to_string(),
+                "x86" | "i386" | "i686" => "x86".to_string(),
+                "arm64" | "aarch64" => "arm64".to_string(),
+                _ => return Err(Error::Usage { message: format!("--machine-arch {a:?}: use x64, x86 or arm64") }),
+            }),
+        };
+        let fw = match self.firmware.as_deref().map(|f| f.trim().to_ascii_lowercase()) {
+            None => None,
+            Some(f) => Some(match f.as_str() {
+                "bios" | "csm" | "legacy" => (FirmwareType::Bios, None),
+                "uefi64" => (FirmwareType::Uefi, Some(64)),
+                "uefi32" => (FirmwareType::Uefi, Some(32)),
+                _ => return Err(Error::Usage { message: format!("--machine-firmware {f:?}: use bios, uefi64 or uefi32") }),
+            }),
+        };
+        Ok((arch, fw))
+    }
+}
+
+fn declared_source(evidence: &str) -> Source {
+    if evidence.starts_with("operator flag") { Source::Operator } else { Source::Policy }
+}
+
+/// The declared edition, version and language, validated.
+pub type DeclaredFacts = (Option<Fact<String>>, Option<Fact<Generation>>, Option<Fact<String>>);
+
+/// Validate the operator's declaration: a value that is not an edition, version or
+/// language is a usage error (flag) or a bad policy (exit 4). Cheap: the CLI calls it
+/// before reading anything else, so usage errors come first.
+pub fn declared_facts(decl: &Declaration) -> Result<DeclaredFacts> {
+    let bad = |evidence: &str, what: &str, value: &str, hint: &str| {
+        let message = format!("{evidence}: {value:?} is not a known {what} ({hint})");
+        if declared_source(evidence) == Source::Operator {
+            Error::Usage { message }
+        } else {
+            Error::malformed("policy file", 0, message)
+        }
+    };
+    let edition = match &decl.edition {
+        Some(d) => {
+            let id = product::canonical_edition(&d.value)
+                .ok_or_else(|| bad(&d.evidence, "edition", &d.value, "use an EditionID such as Professional, Core, ProfessionalN, ServerStandard"))?;
+            Some(Fact::new(id.to_string(), declared_source(&d.evidence), d.evidence.clone()))
+        }
+        None => None,
+    };
+    let version = match &decl.version {
+        Some(d) => {
+            let g = product::parse_generation(&d.value)
+                .ok_or_else(|| bad(&d.evidence, "Windows version", &d.value, "use 7, 8, 8.1, 10, 11, a server year, or major.minor.build"))?;
+            Some(Fact::new(g, declared_source(&d.evidence), d.evidence.clone()))
+        }
+        None => None,
+    };
+    let language = match &decl.language {
+        Some(d) => {
+            let l = product::canonical_language(&d.value).ok_or_else(|| bad(&d.evidence, "language tag", &d.value, "e.g. en-US, ja-JP"))?;
+            Some(Fact::new(l, declared_source(&d.evidence), d.evidence.clone()))
+        }
+        None => None,
+    };
+    Ok((edition, version, language))
+}
+
+/// Combine the sources into licensed facts (see `declared_facts` for the errors).
+pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
+    let fw = s.firmware;
+    let (declared_edition, version, language) = declared_facts(s.declaration)?;
+
+    let firmware_key = fw.oa3.as_ref().map(|k| KeyFacts {
+        evidence: k.evidence.clone(),
+        key: if s.show_key { k.key.clone() } else { k.masked_key() },
+        group_id: k.group_id,
+        edition_id: k.edition_id.clone(),
+        key_type: k.key_type.clone(),
+        table_checksum_ok: k.table_checksum_ok,
+        key_checksum_ok: k.key_checksum_ok,
+        warnings: k.warnings.clone(),
+    });
+    let firmware_edition = fw.oa3.as_ref().and_then(|k| {
+        let e = k.edition_id.as_ref()?;
+        let group = k.group_id.map_or_else(String::new, |g| format!(", group {g}"));
+        let kind = k.key_type.as_deref().unwrap_or("key");
+        Some(Fact::new(e.clone(), Source::Firmware, format!("firmware OA3 key ({kind}{group}) in {}", k.evidence)))
+    });
+
+    let os = s.offline_os;
+    let installed_edition = os.and_then(|o| {
+        o.edition_id.clone().map(|e| Fact::new(e, Source::OfflineOs, format!("{}: Microsoft\\Windows NT\\CurrentVersion\\EditionID", o.software_hive)))
+    });
+    let installed_version = os.and_then(|o| {
+        let server = o.edition_id.as_deref().is_some_and(|e| e.to_ascii_lowercase().starts_with("server"));
+        let g = product::generation(o.major?, o.minor?, o.current_build?, server)?;
+        Some(Fact::new(
+            g,
+            Source::OfflineOs,
+            format!(
+                "{}: CurrentVersion {}.{} build {} (CurrentMajorVersionNumber/CurrentMinorVersionNumber or CurrentVersion, CurrentBuild)",
+                o.software_hive,
+                o.major?,
+                o.minor?,
+                o.current_build?
+            ),
+        ))
+    });
+    let installed_language = os.and_then(|o| {
+        let tag = product::canonical_language(o.install_language.as_deref()?)?;
+        let cs = o.control_set.as_deref().unwrap_or("ControlSet");
+        Some(Fact::new(
+            tag,
+            Source::OfflineOs,
+            format!("{}: {cs}\\Control\\Nls\\Language\\InstallLanguage = {}", o.system_hive, o.install_lcid.as_deref().unwrap_or("?")),
+        ))
+    });
+    let arch = os.and_then(|o| {
+        let cs = o.control_set.as_deref().unwrap_or("ControlSet");
+        o.arch.clone().map(|a| Fact::new(a, Source::OfflineOs, format!("{}: {cs}\\Control\\Session Manager\\Environment\\PROCESSOR_ARCHITECTURE", o.system_hive)))
+    });
+
+    let software_assurance = match &s.declaration.software_assurance {
+        Some(d) => Fact::new(d.value, declared_source(&d.evidence), d.evidence.clone()),
+        None => Fact::new(false, Source::Default, "not declared (--software-assurance or software_assurance in a policy file)"),
+    };
+    let downgrade_rights = if s.policy.downgrade_rights_declared {
+        Fact::new(s.policy.downgrade_rights, Source::Policy, format!("{}: downgrade_rights", s.policy.source))
+    } else {
+        Fact::new(true, Source::Default, "default: the licence's own downgrade rights apply (Pro-class editions)")
+    };
+    let media = s.policy.media.map(|m| Fact::new(m, Source::Policy, format!("{}: media", s.policy.source)));
+
+    let (decl_arch, decl_fw) = s.machine.parse()?;
+    let mut machine_ev = Vec::new();
+    let cpu_arch = match (&fw.cpu_arch, decl_arch) {
+        (Some(a), _) => {
+            machine_ev.push(format!("CPU {a} from {}", fw.source));
+            Some(a.clone())
+        }
+        (None, Some(a)) => {
+            machine_ev.push(format!("CPU {a} from operator flag --machine-arch"));
+            Some(a)
+        }
+        (None, None) => {
+            machine_ev.push(format!("CPU unknown ({} does not say; --machine-arch declares it)", fw.source));
+            None
+        }
+    };
+    let (firmware_type, uefi_bitness) = match (fw.firmware_type, decl_fw) {
+        (FirmwareType::Unknown, Some((t, b))) => {
+            machine_ev.push("firmware type from operator flag --machine-firmware".to_string());
+            (t, b)
+        }
+        (FirmwareType::Unknown, None) => {
+            machine_ev.push(format!("firmware type unknown ({} does not say; --machine-firmware declares it)", fw.source));
+            (FirmwareType::Unknown, None)
+        }
+        (FirmwareType::Uefi, Some((FirmwareType::Uefi, b))) if fw.uefi_bitness.is_none() => {
+            machine_ev.push(format!("UEFI from {}, bitness from operator flag --machine-firmware", fw.source));
+            (FirmwareType::Uefi, b)
+        }
+        (t, _) => {
+            machine_ev.push(format!("firmware type from {}", fw.source));
+            (t, fw.uefi_bitness)
+        }
+    };
+    let machine = MachineFacts { evidence: machine_ev.join("; "), cpu_arch, firmware_type, uefi_bitness };
+
+    let edition = firmware_edition.clone().or_else(|| declared_edition.clone());
+    Ok(LicensedFacts {
+        edition,
+        firmware_edition,
+        declared_edition,
+        installed_edition,
+        version: version.or(installed_version),
+        language: language.or(installed_language),
+        arch,
+        software_assurance,
+        downgrade_rights,
+        media,
+        firmware_source: fw.source.clone(),
+        firmware_key,
+        slic: fw.slic.clone(),
+        machine,
+        offline_os: os.cloned(),
+    })
+}

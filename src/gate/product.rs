@@ -1,0 +1,259 @@
+//! Editions and version generations: the vocabulary the rules compare.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::image::product::WINDOWS_11_FIRST_BUILD;
+
+/// EditionIDs the gate knows, with the friendly names an operator may type.
+const EDITIONS: &[(&str, &[&str])] = &[
+    ("Core", &["Home"]),
+    ("CoreN", &["Home N"]),
+    ("CoreSingleLanguage", &["Home Single Language"]),
+    ("CoreCountrySpecific", &["Home China", "Home Country Specific"]),
+    ("Professional", &["Pro"]),
+    ("ProfessionalN", &["Pro N"]),
+    ("ProfessionalWorkstation", &["Pro for Workstations"]),
+    ("ProfessionalWorkstationN", &["Pro N for Workstations"]),
+    ("ProfessionalEducation", &["Pro Education"]),
+    ("ProfessionalEducationN", &["Pro Education N"]),
+    ("Education", &[]),
+    ("EducationN", &[]),
+    ("Enterprise", &[]),
+    ("EnterpriseN", &[]),
+    ("EnterpriseS", &["Enterprise LTSC"]),
+    ("EnterpriseSN", &["Enterprise N LTSC"]),
+    ("IoTEnterprise", &["IoT Enterprise"]),
+    ("IoTEnterpriseS", &["IoT Enterprise LTSC"]),
+    ("Ultimate", &[]),
+    ("HomePremium", &["Home Premium"]),
+    ("HomeBasic", &["Home Basic"]),
+    ("Starter", &[]),
+    ("ServerStandard", &["Server Standard", "Standard"]),
+    ("ServerDatacenter", &["Server Datacenter", "Datacenter"]),
+    ("ServerEnterprise", &["Server Enterprise"]),
+];
+
+/// Canonical EditionID for what an operator typed ("pro", "Professional", "Home N"...).
+pub fn canonical_edition(s: &str) -> Option<&'static str> {
+    let s = s.trim();
+    EDITIONS
+        .iter()
+        .find(|(id, aliases)| id.eq_ignore_ascii_case(s) || aliases.iter().any(|a| a.eq_ignore_ascii_case(s)))
+        .map(|(id, _)| *id)
+}
+
+/// Normalise an EditionID for comparison: Server Core installations may report
+/// `ServerStandardCore`; the licence is the same product.
+pub fn edition_key(id: &str) -> String {
+    let lower = id.trim().to_ascii_lowercase();
+    if lower.starts_with("server") && lower.len() > "server".len() + 4 {
+        if let Some(stripped) = lower.strip_suffix("core") {
+            return stripped.to_string();
+        }
+    }
+    lower
+}
+
+pub fn same_edition(a: &str, b: &str) -> bool {
+    edition_key(a) == edition_key(b)
+}
+
+fn key_in(id: &str, set: &[&str]) -> bool {
+    let k = edition_key(id);
+    set.iter().any(|s| s.eq_ignore_ascii_case(&k))
+}
+
+/// Enterprise and Education: Volume Licensing upgrades, not eligible on their own.
+pub fn is_upgrade_edition(id: &str) -> bool {
+    key_in(id, &["Enterprise", "EnterpriseN", "Education", "EducationN"])
+}
+
+/// Home-class editions: no downgrade rights, no qualifying OS for VL upgrades.
+pub fn is_home_class(id: &str) -> bool {
+    key_in(id, &["Core", "CoreN", "CoreSingleLanguage", "CoreCountrySpecific", "HomePremium", "HomeBasic", "Starter"])
+}
+
+/// Editions that qualify for the Enterprise/Education upgrade (Pro-class).
+pub fn is_qualifying_for_upgrade(id: &str) -> bool {
+    key_in(
+        id,
+        &[
+            "Professional",
+            "ProfessionalN",
+            "ProfessionalWorkstation",
+            "ProfessionalWorkstationN",
+            "ProfessionalEducation",
+            "ProfessionalEducationN",
+            "Ultimate",
+        ],
+    )
+}
+
+/// Editions whose licence carries downgrade rights (Pro-class, VL editions, servers).
+pub fn has_downgrade_rights(id: &str) -> bool {
+    !is_home_class(id)
+}
+
+/// An "N" edition (without Media Player components).
+pub fn is_n_edition(id: &str) -> bool {
+    let k = edition_key(id);
+    k.ends_with('n') && !k.ends_with("education")
+}
+
+/// A Windows release as licensing sees it: Windows 7, 10, 11, Server 2022...
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Generation {
+    pub server: bool,
+    /// Orders releases within client or server.
+    pub rank: u32,
+    pub name: &'static str,
+}
+
+impl fmt::Display for Generation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+const CLIENT: &[(u32, &str, &[&str])] = &[
+    (60, "Windows Vista", &["vista", "6.0"]),
+    (61, "Windows 7", &["7", "6.1"]),
+    (62, "Windows 8", &["8", "6.2"]),
+    (63, "Windows 8.1", &["8.1", "6.3"]),
+    (100, "Windows 10", &["10"]),
+    (110, "Windows 11", &["11"]),
+];
+
+const SERVER: &[(u32, &str, &[&str])] = &[
+    (60, "Windows Server 2008", &["2008"]),
+    (61, "Windows Server 2008 R2", &["2008 r2", "2008r2"]),
+    (62, "Windows Server 2012", &["2012"]),
+    (63, "Windows Server 2012 R2", &["2012 r2", "2012r2"]),
+    (140, "Windows Server 2016", &["2016"]),
+    (170, "Windows Server 2019", &["2019"]),
+    (203, "Windows Server 2022", &["2022"]),
+    (261, "Windows Server 2025", &["2025"]),
+];
+
+fn release(server: bool, rank: u32) -> Option<Generation> {
+    let table = if server { SERVER } else { CLIENT };
+    table.iter().find(|(r, _, _)| *r == rank).map(|(rank, name, _)| Generation { server, rank: *rank, name })
+}
+
+/// The generation of a Windows version (major.minor.build).
+pub fn generation(major: u32, minor: u32, build: u32, server: bool) -> Option<Generation> {
+    match (major, minor) {
+        (6, m @ 0..=3) => release(server, 60 + m),
+        (10, 0) if server => release(
+            true,
+            match build {
+                0..=17762 => 140,
+                17763..=20347 => 170,
+                20348..=26099 => 203,
+                _ => 261,
+            },
+        ),
+        (10, 0) if build >= WINDOWS_11_FIRST_BUILD => release(false, 110),
+        (10, 0) => release(false, 100),
+        _ => None,
+    }
+}
+
+/// Parse what an operator typed: "11", "Windows 10", "8.1", "Server 2022", "2019",
+/// "10.0.22631". Years mean servers.
+pub fn parse_generation(s: &str) -> Option<Generation> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.strip_prefix("windows").map(str::trim).unwrap_or(&t);
+    let (server_hint, t) = match t.strip_prefix("server") {
+        Some(rest) => (true, rest.trim()),
+        None => (false, t),
+    };
+    // A dotted version with a build: 10.0.22631 / 6.1.7601.
+    let parts: Vec<&str> = t.split('.').collect();
+    if parts.len() >= 3 {
+        let n: Vec<Option<u32>> = parts.iter().take(3).map(|p| p.parse().ok()).collect();
+        if let [Some(a), Some(b), Some(c)] = n[..] {
+            return generation(a, b, c, server_hint);
+        }
+        return None;
+    }
+    let find = |table: &[(u32, &'static str, &[&str])], server: bool| {
+        table.iter().find(|(_, _, names)| names.contains(&t)).and_then(|(r, _, _)| release(server, *r))
+    };
+    if server_hint { find(SERVER, true) } else { find(CLIENT, false).or_else(|| find(SERVER, true)) }
+}
+
+/// Normalise a language tag ("ja-jp" → "ja-JP"); None when it does not look like one.
+pub fn canonical_language(s: &str) -> Option<String> {
+    let s = s.trim();
+    let parts: Vec<&str> = s.split('-').collect();
+    let ok = !s.is_empty()
+        && s.len() <= 35
+        && parts.iter().all(|p| !p.is_empty() && p.len() <= 8 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && (2..=3).contains(&parts[0].len())
+        && parts[0].bytes().all(|b| b.is_ascii_alphabetic());
+    if !ok {
+        return None;
+    }
+    let out: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match (i, p.len()) {
+            (0, _) => p.to_ascii_lowercase(),
+            (_, 2) => p.to_ascii_uppercase(),
+            (_, 4) => {
+                let mut c = p.to_ascii_lowercase();
+                c[..1].make_ascii_uppercase();
+                c
+            }
+            _ => p.to_string(),
+        })
+        .collect();
+    Some(out.join("-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editions() {
+        assert_eq!(canonical_edition("pro"), Some("Professional"));
+        assert_eq!(canonical_edition("HOME"), Some("Core"));
+        assert_eq!(canonical_edition("ProfessionalN"), Some("ProfessionalN"));
+        assert_eq!(canonical_edition("Datacenter"), Some("ServerDatacenter"));
+        assert_eq!(canonical_edition("Pro-ish"), None);
+        assert!(same_edition("ServerStandardCore", "ServerStandard"));
+        assert!(!same_edition("Core", "Professional"));
+        assert!(!same_edition("ServerStandard", "ServerDatacenter"));
+        assert!(is_upgrade_edition("EnterpriseN") && !is_upgrade_edition("ProfessionalEducation"));
+        assert!(is_home_class("CoreSingleLanguage") && !is_home_class("Professional"));
+        assert!(is_n_edition("ProfessionalN") && is_n_edition("EnterpriseN") && is_n_edition("EducationN"));
+        assert!(!is_n_edition("Education") && !is_n_edition("Professional") && !is_n_edition("ProfessionalEducation"));
+    }
+
+    #[test]
+    fn generations() {
+        assert_eq!(generation(10, 0, 22631, false).unwrap().name, "Windows 11");
+        assert_eq!(generation(10, 0, 21999, false).unwrap().name, "Windows 10");
+        assert_eq!(generation(6, 1, 7601, false).unwrap().name, "Windows 7");
+        assert_eq!(generation(10, 0, 20348, true).unwrap().name, "Windows Server 2022");
+        assert_eq!(parse_generation("11").unwrap().name, "Windows 11");
+        assert_eq!(parse_generation("Windows 8.1").unwrap().name, "Windows 8.1");
+        assert_eq!(parse_generation("10.0.19045").unwrap().name, "Windows 10");
+        assert_eq!(parse_generation("2022").unwrap().name, "Windows Server 2022");
+        assert_eq!(parse_generation("Server 2008 R2").unwrap().name, "Windows Server 2008 R2");
+        assert_eq!(parse_generation("12"), None);
+        assert!(parse_generation("8").unwrap().rank > parse_generation("7").unwrap().rank);
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!(canonical_language("ja-jp").as_deref(), Some("ja-JP"));
+        assert_eq!(canonical_language("sr-latn-rs").as_deref(), Some("sr-Latn-RS"));
+        assert_eq!(canonical_language("english"), None);
+        assert_eq!(canonical_language(""), None);
+    }
+}

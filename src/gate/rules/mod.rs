@@ -1,0 +1,94 @@
+//! The reimaging rules, one file each, ids exactly as in the licensing rules
+//! document. Each is a pure function of the facts and the policy, returning
+//! pass / fail / unknown (or skip: does not apply) with the evidence it used.
+
+use serde::Serialize;
+
+use super::facts::{ImageFacts, LicensedFacts};
+use crate::operator::Policy;
+
+pub mod approved_image;
+pub mod arch;
+pub mod edition;
+pub mod enterprise_upgrade;
+pub mod key_integrity;
+pub mod kms_marker;
+pub mod language;
+pub mod media;
+pub mod version;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Unknown,
+    /// The rule does not apply to this image (e.g. kms-marker for a Windows 11 image).
+    Skip,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Unknown => "unknown",
+            Outcome::Skip => "skip",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleResult {
+    pub id: &'static str,
+    pub outcome: Outcome,
+    pub message: String,
+    /// Which file, table, registry value or flag each fact came from.
+    pub evidence: Vec<String>,
+}
+
+impl RuleResult {
+    pub fn new(id: &'static str, outcome: Outcome, message: impl Into<String>) -> RuleResult {
+        RuleResult { id, outcome, message: message.into(), evidence: Vec::new() }
+    }
+
+    pub fn with(mut self, evidence: impl Into<String>) -> RuleResult {
+        self.evidence.push(evidence.into());
+        self
+    }
+}
+
+/// What a rule reads.
+pub struct Input<'a> {
+    pub licensed: &'a LicensedFacts,
+    pub image: &'a ImageFacts,
+    pub policy: &'a Policy,
+}
+
+impl Input<'_> {
+    pub fn image_evidence(&self) -> String {
+        format!("{} index {} (image XML)", self.image.path, self.image.index)
+    }
+}
+
+pub type Rule = fn(&Input) -> RuleResult;
+
+/// Every rule, in report order.
+pub const ALL: &[(&str, Rule)] = &[
+    ("key-integrity", key_integrity::check),
+    ("edition", edition::check),
+    ("enterprise-upgrade", enterprise_upgrade::check),
+    ("version", version::check),
+    ("language", language::check),
+    ("arch", arch::check),
+    ("media", media::check),
+    ("kms-marker", kms_marker::check),
+    ("approved-image", approved_image::check),
+];
+
+/// Rules whose failure warns instead of blocking: kms-marker (a MAK still activates).
+pub const ADVISORY: &[&str] = &["kms-marker"];
+
+pub fn run_all(input: &Input) -> Vec<RuleResult> {
+    ALL.iter().map(|(_, rule)| rule(input)).collect()
+}

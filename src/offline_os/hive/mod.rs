@@ -1,0 +1,164 @@
+//! A small read-only reader of Windows registry hive files (regf), enough to read a
+//! few values from an offline SOFTWARE and SYSTEM hive. One file per on-disk
+//! structure: the base block, hive bins, and the cells (nk, vk, lf/lh/li/ri, db).
+//! Layout from the public regf format description.
+//!
+//! Every offset is checked against the hive bins data, every count and size is
+//! bounded before anything is allocated, and walks are depth-limited: a damaged or
+//! hostile hive yields an `Error` naming the structure, offset, expected and actual
+//! value, never a panic or a loop.
+
+pub mod base_block;
+pub mod cell;
+pub mod db;
+pub mod hbin;
+pub mod list;
+pub mod nk;
+pub mod vk;
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::source::{FileSource, ReadAt};
+pub use base_block::BaseBlock;
+pub use nk::KeyNode;
+pub use vk::{ValueData, ValueKey};
+
+/// Hive files larger than this are refused (real SOFTWARE hives are well below it).
+pub const MAX_HIVE_BYTES: u64 = 1 << 30;
+/// At most this many subkeys or values are read from one key.
+pub const MAX_ENTRIES: u32 = 1 << 16;
+/// Deepest key path looked up.
+pub const MAX_PATH_DEPTH: usize = 32;
+
+/// An open hive: its source and validated base block.
+pub struct Hive<S: ReadAt> {
+    src: S,
+    pub base: BaseBlock,
+    /// Warnings about the hive (e.g. a dirty hive whose transaction logs were not applied).
+    pub warnings: Vec<String>,
+}
+
+impl Hive<FileSource> {
+    /// Open a hive file by path.
+    pub fn open(path: &Path) -> Result<Hive<FileSource>> {
+        let src = FileSource::open(path)?;
+        Hive::new(src).map_err(|e| e.in_file(path.display().to_string()))
+    }
+}
+
+impl<S: ReadAt> Hive<S> {
+    /// Validate the base block and the first hive bin of `src`.
+    pub fn new(src: S) -> Result<Hive<S>> {
+        if src.len() > MAX_HIVE_BYTES {
+            return Err(Error::TooLarge { structure: "regf hive", offset: 0, size: src.len(), limit: MAX_HIVE_BYTES });
+        }
+        let mut raw = [0u8; base_block::SIZE];
+        crate::source::check_range("regf base block", 0, base_block::SIZE as u64, src.len())?;
+        src.read_exact_at(0, &mut raw)?;
+        let base = BaseBlock::parse(&raw)?;
+        base_block::validate_data_size(&base, src.len())?;
+        let mut first = [0u8; hbin::HEADER_SIZE];
+        src.read_exact_at(base_block::SIZE as u64, &mut first)?;
+        hbin::HbinHeader::parse(&first, base_block::SIZE as u64)?;
+        let mut warnings = Vec::new();
+        if base.primary_sequence != base.secondary_sequence {
+            warnings.push(format!(
+                "hive is dirty (sequence numbers {} and {} differ): its transaction logs were not applied, recent changes may be missing",
+                base.primary_sequence, base.secondary_sequence
+            ));
+        }
+        Ok(Hive { src, base, warnings })
+    }
+
+    /// The bytes of the allocated cell at hive-bins-relative `offset` (without the size field).
+    pub fn cell(&self, offset: u32) -> Result<Vec<u8>> {
+        cell::read_cell(&self.src, self.base.hive_bins_data_size, offset)
+    }
+
+    /// The root key.
+    pub fn root(&self) -> Result<KeyNode> {
+        KeyNode::parse(&self.cell(self.base.root_cell_offset)?, self.base.root_cell_offset)
+    }
+
+    /// The subkeys of `key`.
+    pub fn subkeys(&self, key: &KeyNode) -> Result<Vec<KeyNode>> {
+        if key.subkey_count == 0 {
+            return Ok(Vec::new());
+        }
+        if key.subkey_count > MAX_ENTRIES {
+            return Err(Error::TooLarge { structure: "nk subkey count", offset: key.offset as u64, size: key.subkey_count as u64, limit: MAX_ENTRIES as u64 });
+        }
+        let offsets = list::subkey_offsets(self, key.subkey_list_offset, 0)?;
+        if offsets.len() != key.subkey_count as usize {
+            return Err(Error::invalid("nk", key.offset as u64, "subkey count", key.subkey_count.to_string(), format!("{} entries in its subkey list", offsets.len())));
+        }
+        offsets.into_iter().map(|o| KeyNode::parse(&self.cell(o)?, o)).collect()
+    }
+
+    /// The subkey of `key` named `name`, compared case-insensitively like Windows.
+    pub fn subkey(&self, key: &KeyNode, name: &str) -> Result<Option<KeyNode>> {
+        Ok(self.subkeys(key)?.into_iter().find(|k| eq_ci(&k.name, name)))
+    }
+
+    /// Follow a backslash-separated path from the root (case-insensitive).
+    pub fn key(&self, path: &str) -> Result<Option<KeyNode>> {
+        let mut key = self.root()?;
+        for (depth, part) in path.split('\\').filter(|p| !p.is_empty()).enumerate() {
+            if depth >= MAX_PATH_DEPTH {
+                return Err(Error::TooLarge { structure: "registry key path", offset: 0, size: depth as u64, limit: MAX_PATH_DEPTH as u64 });
+            }
+            match self.subkey(&key, part)? {
+                Some(k) => key = k,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(key))
+    }
+
+    /// The values of `key`.
+    pub fn values(&self, key: &KeyNode) -> Result<Vec<ValueKey>> {
+        if key.value_count == 0 {
+            return Ok(Vec::new());
+        }
+        if key.value_count > MAX_ENTRIES {
+            return Err(Error::TooLarge { structure: "nk value count", offset: key.offset as u64, size: key.value_count as u64, limit: MAX_ENTRIES as u64 });
+        }
+        let list = self.cell(key.value_list_offset)?;
+        let needed = key.value_count as usize * 4;
+        if list.len() < needed {
+            return Err(Error::Truncated { structure: "value list", offset: key.value_list_offset as u64, needed: needed as u64, available: list.len() as u64 });
+        }
+        list[..needed]
+            .chunks_exact(4)
+            .map(|c| {
+                let o = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                ValueKey::parse(&self.cell(o)?, o)
+            })
+            .collect()
+    }
+
+    /// The value of `key` named `name` (case-insensitive; "" is the default value).
+    pub fn value(&self, key: &KeyNode, name: &str) -> Result<Option<ValueData>> {
+        match self.values(key)?.into_iter().find(|v| eq_ci(&v.name, name)) {
+            Some(v) => Ok(Some(vk::read_data(self, &v)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Case-insensitive comparison of key and value names (Unicode simple lowercase).
+pub fn eq_ci(a: &str, b: &str) -> bool {
+    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+}
+
+pub(crate) fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+pub(crate) fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,242 @@
+//! The policy file (TOML). Unknown keys are an error, a malformed file is exit 4:
+//! a policy is never silently ignored. See docs ("Policy file").
+//!
+//! ```toml
+//! software_assurance = true      # VL + Software Assurance (or E3/E5): Enterprise/Education on Pro
+//! downgrade_rights = true        # use the licence's downgrade rights (Pro-class only)
+//! media = "volume"               # the images come from Volume Licensing media
+//! approved_images = ["<sha256>"] # only these image files may be applied
+//!
+//! [licensed]                     # the COA label, when every PC is the same
+//! edition = "Professional"
+//! version = "11"
+//! language = "en-US"
+//!
+//! [unknown]                      # what an unknown outcome does, per rule
+//! version = "block"
+//! language = "warn"
+//! ```
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Policy files larger than this are refused.
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
+/// What an unknown outcome of a rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Cannot decide: exit 3.
+    Block,
+    /// Allowed with a warning.
+    Warn,
+    /// Reported only.
+    Note,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    Volume,
+    Retail,
+    Oem,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicensedTable {
+    pub edition: Option<String>,
+    pub version: Option<String>,
+    pub language: Option<String>,
+}
+
+/// Per-rule action for an unknown outcome (rule ids as keys).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct UnknownTable {
+    pub edition: Action,
+    #[serde(rename = "enterprise-upgrade")]
+    pub enterprise_upgrade: Action,
+    pub version: Action,
+    pub language: Action,
+    pub arch: Action,
+    pub media: Action,
+    #[serde(rename = "kms-marker")]
+    pub kms_marker: Action,
+    #[serde(rename = "key-integrity")]
+    pub key_integrity: Action,
+    #[serde(rename = "approved-image")]
+    pub approved_image: Action,
+}
+
+impl Default for UnknownTable {
+    /// Without a policy: unknown edition or arch blocks, unknown version or language warns.
+    fn default() -> Self {
+        UnknownTable {
+            edition: Action::Block,
+            enterprise_upgrade: Action::Block,
+            version: Action::Warn,
+            language: Action::Warn,
+            arch: Action::Block,
+            media: Action::Note,
+            kms_marker: Action::Warn,
+            key_integrity: Action::Warn,
+            approved_image: Action::Block,
+        }
+    }
+}
+
+impl UnknownTable {
+    pub fn for_rule(&self, id: &str) -> Action {
+        match id {
+            "edition" => self.edition,
+            "enterprise-upgrade" => self.enterprise_upgrade,
+            "version" => self.version,
+            "language" => self.language,
+            "arch" => self.arch,
+            "media" => self.media,
+            "kms-marker" => self.kms_marker,
+            "key-integrity" => self.key_integrity,
+            "approved-image" => self.approved_image,
+            _ => Action::Block,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    software_assurance: Option<bool>,
+    downgrade_rights: Option<bool>,
+    media: Option<MediaKind>,
+    #[serde(default)]
+    approved_images: Vec<String>,
+    #[serde(default)]
+    licensed: LicensedTable,
+    #[serde(default)]
+    unknown: UnknownTable,
+}
+
+/// The effective policy (defaults when no file was given).
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The file it came from, or "built-in defaults".
+    pub source: String,
+    pub from_file: bool,
+    pub software_assurance: Option<bool>,
+    /// Default true: the licence's downgrade rights (Pro-class editions) apply.
+    pub downgrade_rights: bool,
+    pub downgrade_rights_declared: bool,
+    pub media: Option<MediaKind>,
+    /// Lower-case hex SHA-256 digests.
+    pub approved_images: Vec<String>,
+    pub licensed: LicensedTable,
+    pub unknown: UnknownTable,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            source: "built-in defaults".into(),
+            from_file: false,
+            software_assurance: None,
+            downgrade_rights: true,
+            downgrade_rights_declared: false,
+            media: None,
+            approved_images: Vec::new(),
+            licensed: LicensedTable::default(),
+            unknown: UnknownTable::default(),
+        }
+    }
+}
+
+impl Policy {
+    /// Read and validate a policy file. Every problem is an error (exit 4).
+    pub fn load(path: &Path) -> Result<Policy> {
+        let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("{shown}: cannot open policy file"), &e))?;
+        if meta.len() > MAX_POLICY_BYTES {
+            return Err(Error::TooLarge { structure: "policy file", offset: 0, size: meta.len(), limit: MAX_POLICY_BYTES }.in_file(shown));
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(format!("{shown}: cannot read policy file"), &e))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| Error::malformed("policy file", e.utf8_error().valid_up_to() as u64, "not UTF-8 text").in_file(&shown))?;
+        Policy::parse(&text, &shown)
+    }
+
+    /// Parse policy text; `source` names it in evidence and messages.
+    pub fn parse(text: &str, source: &str) -> Result<Policy> {
+        let file: PolicyFile = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start as u64);
+            Error::malformed("policy file", offset, e.message().trim().to_string()).in_file(source)
+        })?;
+        let mut approved = Vec::with_capacity(file.approved_images.len());
+        for (i, h) in file.approved_images.iter().enumerate() {
+            let h = h.trim().to_ascii_lowercase();
+            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Error::invalid("policy file", 0, "approved_images", "SHA-256 digests (64 hex digits)", format!("entry {}: {:?}", i + 1, h)).in_file(source));
+            }
+            approved.push(h);
+        }
+        Ok(Policy {
+            source: source.to_string(),
+            from_file: true,
+            software_assurance: file.software_assurance,
+            downgrade_rights: file.downgrade_rights.unwrap_or(true),
+            downgrade_rights_declared: file.downgrade_rights.is_some(),
+            media: file.media,
+            approved_images: approved,
+            licensed: file.licensed,
+            unknown: file.unknown,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_block_edition_and_arch_and_warn_version_and_language() {
+        let p = Policy::default();
+        assert_eq!(p.unknown.for_rule("edition"), Action::Block);
+        assert_eq!(p.unknown.for_rule("arch"), Action::Block);
+        assert_eq!(p.unknown.for_rule("version"), Action::Warn);
+        assert_eq!(p.unknown.for_rule("language"), Action::Warn);
+        assert!(p.downgrade_rights);
+    }
+
+    #[test]
+    fn parses_a_full_policy() {
+        let p = Policy::parse(
+            "software_assurance = true\ndowngrade_rights = false\nmedia = \"volume\"\napproved_images = [\"AB\" ]\n",
+            "p.toml",
+        );
+        assert!(p.unwrap_err().to_string().contains("SHA-256"));
+        let p = Policy::parse(
+            &format!("software_assurance = true\ndowngrade_rights = false\nmedia = \"volume\"\napproved_images = [\"{}\"]\n[licensed]\nedition = \"Professional\"\n[unknown]\nversion = \"block\"\n", "AB".repeat(32)),
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(p.software_assurance, Some(true));
+        assert!(!p.downgrade_rights);
+        assert_eq!(p.media, Some(MediaKind::Volume));
+        assert_eq!(p.approved_images, vec!["ab".repeat(32)]);
+        assert_eq!(p.licensed.edition.as_deref(), Some("Professional"));
+        assert_eq!(p.unknown.version, Action::Block);
+        assert_eq!(p.unknown.language, Action::Warn, "unnamed rules keep their defaults");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        for bad in ["sofware_assurance = true", "[unknown]\nedition = \"maybe\"", "[unknown]\nlicence = \"warn\"", "[licensed]\ncolour = \"x\"", "media = 3", "= broken"] {
+            let e = Policy::parse(bad, "p.toml").unwrap_err();
+            assert_eq!(e.exit_code(), crate::exit::ExitStatus::BadInput, "{bad}: {e}");
+            assert!(e.to_string().starts_with("p.toml: policy file"), "{e}");
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The firmware reader against real firmware: boots a Linux guest under qemu (SeaBIOS and
+//! OVMF) whose ACPI carries fixtures/firmware/pro/MSDM and fixtures/firmware/qemu/SLIC
+//! and whose SMBIOS type 1 names a maker and model, runs `oemgate firmware --json`
+//! inside it (tests/qemu/run.sh) and checks what the guest saw.
+//!
+//! Runs only with OEMGATE_QEMU_TESTS=1 (the CI test script sets it); otherwise it says
+//! it was skipped. When enabled, any failure fails the test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn enabled() -> bool {
+    if std::env::var("OEMGATE_QEMU_TESTS").as_deref() == Ok("1") {
+        return true;
+    }
+    // Written to the real stderr (not the captured eprintln!) so the skip is visible.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "firmware_qemu: SKIPPED (set OEMGATE_QEMU_TESTS=1 to boot qemu)");
+    false
+}
+
+struct Boot {
+    json: Value,
+    serial: String,
+    dump: Value,
+}
+
+fn boot(which: &str, work: &Path) -> Boot {
+    let status = Command::new("bash")
+        .arg(root().join("tests/qemu/run.sh"))
+        .arg(which)
+        .env("OEMGATE_QEMU_WORK", work)
+        .status()
+        .expect("run tests/qemu/run.sh");
+    assert!(status.success(), "tests/qemu/run.sh {which} failed: {status}");
+    let json = std::fs::read_to_string(work.join(format!("{which}.json"))).unwrap();
+    let serial = String::from_utf8_lossy(&std::fs::read(work.join(format!("{which}.serial"))).unwrap()).into_owned();
+    let dump = std::fs::read_to_string(work.join(format!("{which}.dump.json"))).unwrap();
+    Boot {
+        json: serde_json::from_str(&json).unwrap_or_else(|e| panic!("{which}: bad JSON ({e}): {json}")),
+        serial,
+        dump: serde_json::from_str(&dump).unwrap_or_else(|e| panic!("{which}: bad dump JSON ({e}): {dump}")),
+    }
+}
+
+fn check_common(which: &str, b: &Boot) {
+    let (v, serial) = (&b.json, b.serial.as_str());
+    let msdm = std::fs::read(root().join("fixtures/firmware/pro/MSDM")).unwrap();
+    let key = String::from_utf8(msdm[56..85].to_vec()).unwrap();
+    assert_eq!(v["source"], "live firmware", "{which}");
+    let oa3 = &v["oa3"];
+    assert_eq!(oa3["evidence"], "/sys/firmware/acpi/tables/MSDM", "{which}");
+    assert_eq!(oa3["group_id"], 3305, "{which}");
+    assert_eq!(oa3["edition_id"], "Professional", "{which}");
+    assert_eq!(oa3["key_type"], "OEM:DM", "{which}");
+    // qemu recomputes the table checksum; the key's own checksum is the fixture's.
+    assert_eq!(oa3["table_checksum_ok"], true, "{which}");
+    assert_eq!(oa3["key_checksum_ok"], true, "{which}");
+    assert_eq!(oa3["key_masked"], format!("XXXXX-XXXXX-XXXXX-XXXXX-{}", &key[24..]), "{which}");
+    assert!(oa3.get("key").is_none(), "{which}");
+    assert!(!serial.contains(&key), "{which}: the full key appears in the guest's output");
+    assert_eq!(oa3["oem_id"], "OEMGAT", "{which}: qemu kept the table's OEM id");
+    let slic = &v["slic"];
+    assert_eq!(slic["version_major"], 2, "{which}");
+    assert_eq!(slic["version_minor"], 1, "{which}");
+    assert_eq!(slic["activates"], "2.1 Windows 7/Server 2008 R2", "{which}");
+    assert_eq!(slic["oem_id"], "BOCHS", "{which}");
+    assert_eq!(slic["oem_table_id"], "BXPC", "{which}");
+    assert_eq!(slic["table_checksum_ok"], true, "{which}");
+    // Linux hides RSDT/XSDT from sysfs; their OEM ids come from the kernel's boot log,
+    // and qemu's are BOCHS/BXPC like the fixture marker's.
+    assert_eq!(slic["oem_ids_match"], true, "{which}: {slic}");
+    let compared = slic["compared_with"].to_string();
+    assert!(compared.contains("(BOCHS/BXPC) from kernel boot log"), "{which}: {compared}");
+    let smbios = &v["smbios"];
+    assert_eq!(smbios["manufacturer"], "Oemgate Test Maker", "{which}");
+    assert_eq!(smbios["product"], "QEMU OA3 Fixture", "{which}");
+    assert_eq!(smbios["serial"], "OG-QEMU-0001", "{which}");
+    assert_eq!(v["cpu_arch"], "x64", "{which}");
+    // The guest's own tables dumped to files and read back with --acpi-dir (DMI is the
+    // firmware's raw SMBIOS table, parsed by the SMBIOS structure parser).
+    let d = &b.dump;
+    assert_eq!(d["smbios"], v["smbios"], "{which}: raw SMBIOS table vs /sys/class/dmi/id");
+    assert_eq!(d["oa3"]["group_id"], 3305, "{which}");
+    assert_eq!(d["oa3"]["table_checksum_ok"], true, "{which}");
+    assert_eq!(d["slic"]["version_minor"], 1, "{which}");
+    assert_eq!(d["firmware_type"], "unknown", "{which}: dumps never claim a firmware type");
+    // Run as an ordinary user: the MSDM exists but is root-only: exit 4, one line, no stdout.
+    let clean: String = serial.replace('\r', "");
+    for line in [
+        "OEMGATE-NONROOT-EXIT: 4",
+        "OEMGATE-NONROOT-STDOUT-BYTES: 0",
+        "OEMGATE-NONROOT-STDERR: oemgate: error: /sys/firmware/acpi/tables/MSDM: permission denied (run as root)",
+        "OEMGATE-NONROOT-STDERR-LINES: 1",
+    ] {
+        assert!(clean.lines().any(|l| l == line), "{which}: guest output lacks {line:?}");
+    }
+    // The human table printed after the JSON shows the same facts, masked.
+    assert!(serial.contains("Professional (OEM:DM"), "{which}: text report missing");
+}
+
+#[test]
+fn qemu_seabios_and_ovmf_firmware_seen_from_inside_the_guest() {
+    if !enabled() {
+        return;
+    }
+    let work = root().join("target/qemu-test");
+    std::fs::create_dir_all(&work).unwrap();
+
+    let b = boot("seabios", &work);
+    check_common("seabios", &b);
+    let v = &b.json;
+    assert_eq!(v["firmware_type"], "bios");
+    assert!(v["uefi_bitness"].is_null());
+    assert_eq!(v["secure_boot"], false);
+
+    let b = boot("ovmf", &work);
+    check_common("ovmf", &b);
+    let v = &b.json;
+    assert_eq!(v["firmware_type"], "uefi");
+    assert_eq!(v["uefi_bitness"], 64);
+    // Debian's OVMF.fd supports Secure Boot but enrolls no keys: the SecureBoot
+    // variable exists and is 0.
+    assert_eq!(v["secure_boot"], false);
+}

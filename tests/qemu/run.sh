@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Boot a tiny Linux guest under qemu whose firmware carries an MSDM (and a SLIC) table
+# and SMBIOS type 1 strings, run `oemgate firmware --json` inside it, and save the JSON.
+#
+#   tests/qemu/run.sh [seabios|ovmf|all]     (default: all)
+#
+# Needs: qemu-system-x86, ovmf, linux-image-amd64, busybox-static, cpio (tests/setup.sh).
+# Output: $OEMGATE_QEMU_WORK (default target/qemu)/{seabios,ovmf}.{serial,json}.
+# The assertions live in tests/firmware_qemu.rs (OEMGATE_QEMU_TESTS=1 cargo test --test firmware_qemu).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=${OEMGATE_QEMU_WORK:-$ROOT/target/qemu}
+CARGO=${CARGO:-cargo}
+MSDM=${OEMGATE_QEMU_MSDM:-$ROOT/fixtures/firmware/pro/MSDM}
+SLIC=${OEMGATE_QEMU_SLIC:-$ROOT/fixtures/firmware/qemu/SLIC}
+SMBIOS_MAKER="Oemgate Test Maker"
+SMBIOS_PRODUCT="QEMU OA3 Fixture"
+SMBIOS_SERIAL="OG-QEMU-0001"
+OVMF=${OEMGATE_OVMF:-/usr/share/ovmf/OVMF.fd}
+BOOT_TIMEOUT=${OEMGATE_QEMU_TIMEOUT:-120}
+which=${1:-all}
+
+die() { echo "qemu test: $*" >&2; exit 1; }
+
+KERNEL=${OEMGATE_QEMU_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)}
+[ -n "$KERNEL" ] && [ -r "$KERNEL" ] || die "no readable kernel in /boot (install linux-image-amd64)"
+KVER=${KERNEL#/boot/vmlinuz-}
+BUSYBOX=$(command -v busybox || true)
+[ -x /bin/busybox ] && BUSYBOX=/bin/busybox
+[ -n "$BUSYBOX" ] || die "busybox not found (install busybox-static)"
+file -L "$BUSYBOX" 2>/dev/null | grep -q "dynamically linked" && die "$BUSYBOX is dynamically linked (install busybox-static)"
+command -v cpio >/dev/null || die "cpio not found"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (install qemu-system-x86)"
+
+mkdir -p "$WORK"
+
+echo "qemu test: building the static Linux binary" >&2
+RUSTFLAGS="-C target-feature=+crt-static" "$CARGO" build --quiet --release \
+  --target x86_64-unknown-linux-gnu --target-dir "$ROOT/target/static" --manifest-path "$ROOT/Cargo.toml"
+BIN="$ROOT/target/static/x86_64-unknown-linux-gnu/release/oemgate"
+[ -x "$BIN" ] || die "static build produced no $BIN"
+
+# --- initramfs ---
+RD="$WORK/initramfs"
+rm -rf "$RD"
+mkdir -p "$RD/bin" "$RD/proc" "$RD/sys" "$RD/dev" "$RD/tmp" "$RD/etc"
+cp "$BUSYBOX" "$RD/bin/busybox"
+ln -s busybox "$RD/bin/sh"
+printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$RD/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$RD/etc/group"
+cp "$BIN" "$RD/bin/oemgate"
+EFIVARFS=$(ls "/lib/modules/$KVER/kernel/fs/efivarfs/efivarfs.ko" 2>/dev/null || true)
+[ -n "$EFIVARFS" ] && cp "$EFIVARFS" "$RD/efivarfs.ko"
+cat > "$RD/init" <<'INIT'
+#!/bin/busybox sh
+B=/bin/busybox
+$B mount -t proc proc /proc
+$B mount -t sysfs sysfs /sys
+$B mount -t devtmpfs devtmpfs /dev 2>/dev/null
+$B mount -t tmpfs tmpfs /tmp
+$B chmod 1777 /tmp
+if [ -d /sys/firmware/efi ]; then
+  [ -f /efivarfs.ko ] && $B insmod /efivarfs.ko 2>/dev/null
+  $B mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
+fi
+echo "OEMGATE-TABLES: $($B ls /sys/firmware/acpi/tables | $B tr '\n' ' ')"
+echo OEMGATE-JSON-BEGIN
+/bin/oemgate firmware --json
+rc=$?
+echo OEMGATE-JSON-END
+echo "OEMGATE-EXIT: $rc"
+/bin/oemgate firmware
+# The same tables dumped to files ("send me your tables"): exercises the dump reader and
+# the SMBIOS structure parser on the firmware's real SMBIOS table.
+$B mkdir -p /tmp/dump
+$B cp /sys/firmware/acpi/tables/MSDM /sys/firmware/acpi/tables/SLIC /sys/firmware/dmi/tables/DMI /tmp/dump/
+echo OEMGATE-DUMP-BEGIN
+/bin/oemgate firmware --json --acpi-dir /tmp/dump
+echo OEMGATE-DUMP-END
+# Not root: the MSDM exists but is readable by root only.
+$B su -s /bin/sh nobody -c "/bin/oemgate firmware --json >/tmp/nonroot.out 2>/tmp/nonroot.err; echo \$? >/tmp/nonroot.rc"
+echo "OEMGATE-NONROOT-EXIT: $($B cat /tmp/nonroot.rc)"
+echo "OEMGATE-NONROOT-STDOUT-BYTES: $($B wc -c </tmp/nonroot.out)"
+echo "OEMGATE-NONROOT-STDERR: $($B cat /tmp/nonroot.err)"
+echo "OEMGATE-NONROOT-STDERR-LINES: $($B wc -l </tmp/nonroot.err)"
+$B sync
+$B poweroff -f
+INIT
+chmod +x "$RD/init"
+(cd "$RD" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initramfs.cpio.gz"
+
+boot() {
+  local name=$1; shift
+  local serial="$WORK/$name.serial" json="$WORK/$name.json"
+  rm -f "$serial" "$json"
+  echo "qemu test: booting $name" >&2
+  local start=$SECONDS
+  local rc=0
+  timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 256 -nographic -monitor none -no-reboot \
+    "$@" \
+    -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio.gz" \
+    -append "console=ttyS0 quiet panic=-1" \
+    -acpitable "file=$MSDM" -acpitable "file=$SLIC" \
+    -smbios "type=1,manufacturer=$SMBIOS_MAKER,product=$SMBIOS_PRODUCT,serial=$SMBIOS_SERIAL" \
+    -serial "file:$serial" </dev/null >"$WORK/$name.qemu.log" 2>&1 || rc=$?
+  echo "qemu test: $name finished in $((SECONDS - start)) s (qemu exit $rc)" >&2
+  [ "$rc" -eq 124 ] && die "$name: qemu did not finish within ${BOOT_TIMEOUT}s (see $serial)"
+  [ -s "$serial" ] || die "$name: no serial output (qemu: $(head -c 400 "$WORK/$name.qemu.log"))"
+  tr -d '\r' < "$serial" | sed -n '/^OEMGATE-JSON-BEGIN$/,/^OEMGATE-JSON-END$/p' | sed '1d;$d' > "$json"
+  [ -s "$json" ] || die "$name: no JSON between the markers (see $serial)"
+  tr -d '\r' < "$serial" | sed -n '/^OEMGATE-DUMP-BEGIN$/,/^OEMGATE-DUMP-END$/p' | sed '1d;$d' > "$WORK/$name.dump.json"
+  tr -d "\r" < "$serial" | grep -ao "OEMGATE-TABLES:.*" >&2 || true
+  tr -d '\r' < "$serial" | grep -a "^OEMGATE-EXIT: 0$" >/dev/null || die "$name: oemgate did not exit 0 (see $serial)"
+  echo "qemu test: $name -> $json" >&2
+}
+
+case "$which" in
+  seabios) boot seabios ;;
+  ovmf) [ -r "$OVMF" ] || die "no $OVMF (install ovmf)"; boot ovmf -bios "$OVMF" ;;
+  all)
+    boot seabios
+    [ -r "$OVMF" ] || die "no $OVMF (install ovmf)"
+    boot ovmf -bios "$OVMF"
+    ;;
+  *) die "usage: $0 [seabios|ovmf|all]" ;;
+esac
