@@ -33,7 +33,12 @@ fn image_inside_iso_equals_the_extracted_image() {
         }
         assert!(in_iso["images"].as_array().is_some_and(|a| a.len() == 2), "{name}: two images expected");
         let parts = |j: &serde_json::Value| -> Vec<(u64, u64)> {
-            j["parts"].as_array().unwrap().iter().map(|p| (p["number"].as_u64().unwrap(), p["size"].as_u64().unwrap())).collect()
+            j["parts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p["number"].as_u64().unwrap(), p["size"].as_u64().unwrap()))
+                .collect()
         };
         assert_eq!(parts(&in_iso), parts(&extracted), "{name}: split parts");
         assert_eq!(in_iso["path"], iso_path.to_str().unwrap());
@@ -130,9 +135,15 @@ fn media_facts_per_fixture() {
     let facts = |name: &str| iso::inspect(open(&fixture(name)), name).unwrap().media.unwrap();
 
     let m = facts("udf-bridge.iso");
-    assert_eq!((m.filesystem.as_str(), m.label.as_deref(), m.image.as_str()), ("UDF 1.02", Some("CCCOMA_X64FRE_EN-US_DV9"), "sources/install.wim"));
+    assert_eq!(
+        (m.filesystem.as_str(), m.label.as_deref(), m.image.as_str()),
+        ("UDF 1.02", Some("CCCOMA_X64FRE_EN-US_DV9"), "sources/install.wim")
+    );
     let cfg = m.ei_cfg.clone().unwrap();
-    assert_eq!((cfg.edition_id.as_deref(), cfg.channel, cfg.vl), (Some("Enterprise"), Some(Channel::Volume), Some(true)));
+    assert_eq!(
+        (cfg.edition_id.as_deref(), cfg.channel, cfg.vl),
+        (Some("Enterprise"), Some(Channel::Volume), Some(true))
+    );
     assert_eq!(iso::media_channel(&m), Some(Channel::Volume));
     assert_eq!(iso::is_vl_media(&m), Some(true));
     assert!(!m.pid_txt);
@@ -154,7 +165,10 @@ fn media_facts_per_fixture() {
     let m = facts("udf-only.iso");
     assert_eq!(m.image, "sources/install.swm");
     let cfg = m.ei_cfg.clone().unwrap();
-    assert_eq!((cfg.edition_id.as_deref(), cfg.channel, cfg.vl), (Some("Professional"), Some(Channel::Oem), Some(false)));
+    assert_eq!(
+        (cfg.edition_id.as_deref(), cfg.channel, cfg.vl),
+        (Some("Professional"), Some(Channel::Oem), Some(false))
+    );
     assert_eq!(iso::is_vl_media(&m), Some(false));
 
     let m = facts("pycdlib-udf.iso");
@@ -191,7 +205,9 @@ fn mkudffs_udf_201_with_extended_file_entries() {
     let tmp = TempDir::new("iso-mkudffs");
     let img = tmp.path().join("udf201.img");
     std::fs::File::create(&img).unwrap().set_len(2 * 1024 * 1024).unwrap();
-    run(std::process::Command::new("mkudffs").args(["--media-type=hd", "--blocksize=2048", "--udfrev=0x0201", "--label=EFE201"]).arg(&img));
+    run(std::process::Command::new("mkudffs")
+        .args(["--media-type=hd", "--blocksize=2048", "--udfrev=0x0201", "--label=EFE201"])
+        .arg(&img));
     let iso = Iso::open(open(&img)).unwrap();
     assert_eq!(iso.fs.describe(), "UDF 2.01");
     assert_eq!(iso.fs.label().as_deref(), Some("EFE201"));
@@ -200,7 +216,12 @@ fn mkudffs_udf_201_with_extended_file_entries() {
     let out = oemgate(&["inspect", img.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("no Windows image found in ISO: looked for sources/install.wim, sources/install.esd, sources/install.swm"), "{err}");
+    assert!(
+        err.contains(
+            "no Windows image found in ISO: looked for sources/install.wim, sources/install.esd, sources/install.swm"
+        ),
+        "{err}"
+    );
 }
 
 /// Plain ISO 9660 (no Joliet, no Rock Ridge: upper-case 8.3 names with `;1`),
@@ -209,7 +230,11 @@ fn mkudffs_udf_201_with_extended_file_entries() {
 fn plain_iso9660_level1() {
     let tmp = TempDir::new("iso-plain");
     let m = tmp.path().join("m");
-    sevenzip_extract(&fixture("udf-bridge.iso"), &m, &["sources/install.wim", "sources/ei.cfg", "efi/boot/bootx64.efi"]);
+    sevenzip_extract(
+        &fixture("udf-bridge.iso"),
+        &m,
+        &["sources/install.wim", "sources/ei.cfg", "efi/boot/bootx64.efi"],
+    );
     let plain = tmp.path().join("plain.iso");
     run(std::process::Command::new("genisoimage").args(["-quiet", "-o"]).arg(&plain).arg(&m));
     let iso = Iso::open(open(&plain)).unwrap();

@@ -21,7 +21,8 @@ const WIM_SIZE: u64 = 4 * 1024 * 1024 * 1024 + 300 * 1024 * 1024; // 4.3 GiB
 /// Run `cmd` and write its standard output to `out` as a sparse file: all-zero
 /// MiB blocks become holes. Returns the length written.
 fn sparse_output(cmd: &mut Command, out: &Path) -> u64 {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn ISO writer (run tests/setup.sh)");
+    let mut child =
+        cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn ISO writer (run tests/setup.sh)");
     let mut pipe = child.stdout.take().unwrap();
     let mut f = File::create(out).unwrap();
     let mut buf = vec![0u8; 1 << 20];
@@ -61,7 +62,11 @@ fn media_tree(dir: &Path) -> std::path::PathBuf {
     std::fs::create_dir_all(&sources).unwrap();
     let wim = sources.join("install.wim");
     run(Command::new("wimlib-imagex").arg("capture").arg(&tree).arg(&wim).arg("Windows 11 Pro"));
-    run(Command::new("wimlib-imagex").arg("info").arg(&wim).args(["1", "--image-property", "WINDOWS/EDITIONID=Professional"]));
+    run(Command::new("wimlib-imagex").arg("info").arg(&wim).args([
+        "1",
+        "--image-property",
+        "WINDOWS/EDITIONID=Professional",
+    ]));
     File::options().write(true).open(&wim).unwrap().set_len(WIM_SIZE).unwrap();
     std::fs::write(sources.join("ei.cfg"), b"[Channel]\nVolume\n").unwrap();
     wim
@@ -110,7 +115,19 @@ fn check(name: &str, writer: &mut Command, min_extents: usize) {
 fn iso9660_multi_extent_over_4gib_reads_under_1mib() {
     check(
         "iso-big-9660",
-        Command::new("xorriso").args(["-report_about", "SORRY", "-as", "mkisofs", "-iso-level", "3", "-J", "-no-pad", "-o", "-", "m"]),
+        Command::new("xorriso").args([
+            "-report_about",
+            "SORRY",
+            "-as",
+            "mkisofs",
+            "-iso-level",
+            "3",
+            "-J",
+            "-no-pad",
+            "-o",
+            "-",
+            "m",
+        ]),
         2,
     );
 }

@@ -235,7 +235,8 @@ fn bad_udf_tags_are_refused() {
 #[test]
 fn random_damage_never_panics() {
     let iters: usize = std::env::var("OEMGATE_FUZZ_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
-    let seed0: u64 = std::env::var("OEMGATE_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x2545_F491_4F6C_DD1D);
+    let seed0: u64 =
+        std::env::var("OEMGATE_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x2545_F491_4F6C_DD1D);
     let mut seed = seed0.max(1);
     let mut next = move || {
         seed ^= seed << 13;
@@ -356,7 +357,9 @@ fn unsupported_udf_falls_back_to_the_iso9660_side() {
     let m = rep.media.unwrap();
     assert_eq!(m.filesystem, "ISO 9660 + Joliet");
     assert!(
-        m.warnings.iter().any(|w| w.contains("the UDF file system was not read: ") && w.contains("*UDF Metadata Partition")),
+        m.warnings
+            .iter()
+            .any(|w| w.contains("the UDF file system was not read: ") && w.contains("*UDF Metadata Partition")),
         "{:?}",
         m.warnings
     );
@@ -376,5 +379,9 @@ fn unsupported_udf_falls_back_to_the_iso9660_side() {
     let img = tmp.path().join("vat.img");
     std::fs::File::create(&img).unwrap().set_len(8 << 20).unwrap();
     run(std::process::Command::new("mkudffs").args(["--media-type=cdr", "--udfrev=0x0250"]).arg(&img));
-    assert_fails("VAT", &std::fs::read(&img).unwrap(), "not supported: partition map 1 of type 2 \"*UDF Virtual Partition\"");
+    assert_fails(
+        "VAT",
+        &std::fs::read(&img).unwrap(),
+        "not supported: partition map 1 of type 2 \"*UDF Virtual Partition\"",
+    );
 }

@@ -83,20 +83,19 @@ pub fn sevenzip_list(file: &Path, kind: Option<&str>) -> Vec<(String, bool, u64)
 
 /// Extract `patterns` (7z wildcards) from `iso` into `dir`.
 pub fn sevenzip_extract(iso: &Path, dir: &Path, patterns: &[&str]) {
-    let out = sevenzip()
-        .arg("x")
-        .arg("-y")
-        .arg(format!("-o{}", dir.display()))
-        .arg(iso)
-        .args(patterns)
-        .output()
-        .unwrap();
+    let out =
+        sevenzip().arg("x").arg("-y").arg(format!("-o{}", dir.display())).arg(iso).args(patterns).output().unwrap();
     assert!(out.status.success(), "7z x {}: {}", iso.display(), String::from_utf8_lossy(&out.stdout));
 }
 
 /// Run a tool that must exist (installed by tests/setup.sh).
 pub fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e} (run tests/setup.sh)"));
-    assert!(out.status.success(), "{cmd:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }

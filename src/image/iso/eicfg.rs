@@ -65,7 +65,12 @@ fn decode(bytes: &[u8]) -> String {
 /// Parse the bytes of an ei.cfg.
 pub fn parse(bytes: &[u8]) -> Result<EiCfg> {
     if bytes.len() as u64 > MAX_EICFG_SIZE {
-        return Err(Error::TooLarge { structure: "ei.cfg", offset: 0, size: bytes.len() as u64, limit: MAX_EICFG_SIZE });
+        return Err(Error::TooLarge {
+            structure: "ei.cfg",
+            offset: 0,
+            size: bytes.len() as u64,
+            limit: MAX_EICFG_SIZE,
+        });
     }
     let text = decode(bytes);
     let mut cfg = EiCfg { edition_id: None, channel: None, channel_text: None, vl: None };
@@ -118,7 +123,8 @@ mod tests {
 
     #[test]
     fn tolerates_bom_crlf_case_and_blanks() {
-        let c = parse(b"\xef\xbb\xbf; comment\r\n[editionid]\r\n\r\n  Core  \r\n[CHANNEL]\r\nOEM\r\n[vl]\r\n0\r\n").unwrap();
+        let c = parse(b"\xef\xbb\xbf; comment\r\n[editionid]\r\n\r\n  Core  \r\n[CHANNEL]\r\nOEM\r\n[vl]\r\n0\r\n")
+            .unwrap();
         assert_eq!(c.edition_id.as_deref(), Some("Core"));
         assert_eq!(c.channel, Some(Channel::Oem));
         assert_eq!(c.vl, Some(false));

@@ -60,8 +60,15 @@ fn record(b: &[u8], offset: u64, joliet: bool, block: u64, src_len: u64) -> Resu
     let start = (u64::from(u32le(b, 2)) + u64::from(b[1])) * block;
     let size = u64::from(u32le(b, 10));
     if size > 0 {
-        check_range(S, start, size, src_len)
-            .map_err(|_| Error::invalid(S, offset, "extent", format!("inside the {src_len}-byte ISO"), format!("{size} bytes at offset {start}")))?;
+        check_range(S, start, size, src_len).map_err(|_| {
+            Error::invalid(
+                S,
+                offset,
+                "extent",
+                format!("inside the {src_len}-byte ISO"),
+                format!("{size} bytes at offset {start}"),
+            )
+        })?;
     }
     let mut name = text(raw, joliet);
     if flags & FLAG_DIRECTORY == 0 {
@@ -97,23 +104,39 @@ impl Volume {
             }
             match b[0] {
                 1 if primary.is_none() => primary = Some(b),
-                2 if joliet.is_none() && [b"%/@", b"%/C", b"%/E"].iter().any(|e| b[88..120].windows(3).any(|w| w == *e)) => joliet = Some(b),
+                2 if joliet.is_none()
+                    && [b"%/@", b"%/C", b"%/E"].iter().any(|e| b[88..120].windows(3).any(|w| w == *e)) =>
+                {
+                    joliet = Some(b)
+                }
                 255 => break,
                 _ => {}
             }
         }
-        let primary = primary.ok_or_else(|| Error::NotFound { what: "ISO 9660: no primary volume descriptor".into() })?;
+        let primary =
+            primary.ok_or_else(|| Error::NotFound { what: "ISO 9660: no primary volume descriptor".into() })?;
         let is_joliet = joliet.is_some();
         let d = joliet.unwrap_or(primary);
         let block = u64::from(u16::from_le_bytes([d[128], d[129]]));
         if !matches!(block, 512 | 1024 | 2048) {
-            return Err(Error::invalid(S, 16 * SECTOR + 128, "logical block size", "512, 1024 or 2048", block.to_string()));
+            return Err(Error::invalid(
+                S,
+                16 * SECTOR + 128,
+                "logical block size",
+                "512, 1024 or 2048",
+                block.to_string(),
+            ));
         }
         let root_rec = &d[156..190];
         let root = Extent { offset: u64::from(u32le(root_rec, 2)) * block, len: u64::from(u32le(root_rec, 10)) };
         check_range("ISO 9660 root directory", root.offset, root.len, src.len())?;
         let label = text(&d[40..72], is_joliet).trim_end_matches([' ', '\0']).to_string();
-        Ok(Volume { joliet: is_joliet, label: (!label.is_empty()).then_some(label), root: node(Kind::Directory, vec![root]), block })
+        Ok(Volume {
+            joliet: is_joliet,
+            label: (!label.is_empty()).then_some(label),
+            root: node(Kind::Directory, vec![root]),
+            block,
+        })
     }
 
     pub fn describe(&self) -> String {
@@ -143,12 +166,21 @@ impl Volume {
             let mut extents = match pending.take() {
                 Some((name, ext)) if name == rec.name => ext,
                 Some((name, _)) => {
-                    return Err(Error::malformed(S, offset, format!("multi-extent file {name:?} is followed by {:?}", rec.name)));
+                    return Err(Error::malformed(
+                        S,
+                        offset,
+                        format!("multi-extent file {name:?} is followed by {:?}", rec.name),
+                    ));
                 }
                 None => Vec::new(),
             };
             if extents.len() >= MAX_EXTENTS {
-                return Err(Error::TooLarge { structure: "ISO 9660 multi-extent file", offset, size: extents.len() as u64, limit: MAX_EXTENTS as u64 });
+                return Err(Error::TooLarge {
+                    structure: "ISO 9660 multi-extent file",
+                    offset,
+                    size: extents.len() as u64,
+                    limit: MAX_EXTENTS as u64,
+                });
             }
             extents.push(rec.extent);
             if rec.flags & FLAG_MULTI_EXTENT != 0 {
@@ -156,10 +188,19 @@ impl Volume {
                 continue;
             }
             if out.len() >= MAX_DIR_ENTRIES {
-                return Err(Error::TooLarge { structure: S, offset: dir.id, size: out.len() as u64, limit: MAX_DIR_ENTRIES as u64 });
+                return Err(Error::TooLarge {
+                    structure: S,
+                    offset: dir.id,
+                    size: out.len() as u64,
+                    limit: MAX_DIR_ENTRIES as u64,
+                });
             }
             let kind = if rec.flags & FLAG_DIRECTORY != 0 { Kind::Directory } else { Kind::File };
-            out.push(DirEntry { name: rec.name, is_dir: kind == Kind::Directory, target: Target::Resolved(node(kind, extents)) });
+            out.push(DirEntry {
+                name: rec.name,
+                is_dir: kind == Kind::Directory,
+                target: Target::Resolved(node(kind, extents)),
+            });
         }
         if let Some((name, _)) = pending {
             return Err(Error::malformed(S, dir.id, format!("multi-extent file {name:?} has no final record")));

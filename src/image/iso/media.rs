@@ -104,7 +104,8 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
             Ok(c) => {
                 if c.channel.is_none() {
                     if let Some(t) = &c.channel_text {
-                        m.warnings.push(format!("sources/ei.cfg: unknown channel {t:?} (expected Retail, OEM or Volume)"));
+                        m.warnings
+                            .push(format!("sources/ei.cfg: unknown channel {t:?} (expected Retail, OEM or Volume)"));
                     }
                 }
                 m.ei_cfg = Some(c)
@@ -151,10 +152,20 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
                             }
                         }
                     }
-                    m.boot_wim = Some(BootWim { path: "sources/boot.wim".into(), size: n.size, images: w.xml.images.len(), architectures });
+                    m.boot_wim = Some(BootWim {
+                        path: "sources/boot.wim".into(),
+                        size: n.size,
+                        images: w.xml.images.len(),
+                        architectures,
+                    });
                 }
                 Err(e) => {
-                    m.boot_wim = Some(BootWim { path: "sources/boot.wim".into(), size: n.size, images: 0, architectures: Vec::new() });
+                    m.boot_wim = Some(BootWim {
+                        path: "sources/boot.wim".into(),
+                        size: n.size,
+                        images: 0,
+                        architectures: Vec::new(),
+                    });
                     warn(&mut m, "sources/boot.wim", e);
                 }
             }

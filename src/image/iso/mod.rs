@@ -121,7 +121,10 @@ impl Filesystem {
             return match udf::Volume::open(src) {
                 Ok(v) => Ok((Filesystem::Udf(v), None)),
                 Err(e @ Error::Unsupported { .. }) => match iso9660::Volume::open(src) {
-                    Ok(v) => Ok((Filesystem::Iso9660(v), Some(format!("the UDF file system was not read: {e}; the ISO 9660 side was read instead")))),
+                    Ok(v) => Ok((
+                        Filesystem::Iso9660(v),
+                        Some(format!("the UDF file system was not read: {e}; the ISO 9660 side was read instead")),
+                    )),
                     Err(_) => Err(e),
                 },
                 Err(e) => Err(e),

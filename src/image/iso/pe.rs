@@ -42,8 +42,7 @@ pub fn header_len(start: &[u8]) -> u64 {
 
 /// Parse the DOS, COFF and optional headers in `bytes` (the start of the file).
 pub fn parse(bytes: &[u8]) -> Result<Machine> {
-    let h = goblin::pe::header::Header::parse(bytes)
-        .map_err(|e| Error::malformed("PE header", 0, e.to_string()))?;
+    let h = goblin::pe::header::Header::parse(bytes).map_err(|e| Error::malformed("PE header", 0, e.to_string()))?;
     let code = h.coff_header.machine;
     Ok(Machine { code, name: machine_name(code) })
 }

@@ -54,7 +54,13 @@ pub fn read(src: &dyn ReadAt, extent: ExtentAd) -> Result<Sequence> {
     const S: &str = "UDF volume descriptor sequence";
     let sectors = (extent.length / SECTOR as u32).min(MAX_SEQUENCE_SECTORS);
     if sectors == 0 {
-        return Err(Error::invalid(S, u64::from(extent.location) * SECTOR, "length", "at least one sector", extent.length.to_string()));
+        return Err(Error::invalid(
+            S,
+            u64::from(extent.location) * SECTOR,
+            "length",
+            "at least one sector",
+            extent.length.to_string(),
+        ));
     }
     let mut volume_id = None;
     let mut partitions: Vec<Partition> = Vec::new();
@@ -71,11 +77,20 @@ pub fn read(src: &dyn ReadAt, extent: ExtentAd) -> Result<Sequence> {
         match t.ident {
             TERMINATING => break,
             VOLUME_POINTER => {
-                return Err(Error::Unsupported { structure: S, offset, message: "volume descriptor pointer (continued sequence)".into() });
+                return Err(Error::Unsupported {
+                    structure: S,
+                    offset,
+                    message: "volume descriptor pointer (continued sequence)".into(),
+                });
             }
             PRIMARY_VOLUME => volume_id = volume_id.or_else(|| dstring(&b[24..56])),
             PARTITION => {
-                let p = Partition { sequence: u32le(&b, 16), number: u16le(&b, 22), start: u32le(&b, 188), length: u32le(&b, 192) };
+                let p = Partition {
+                    sequence: u32le(&b, 16),
+                    number: u16le(&b, 22),
+                    start: u32le(&b, 188),
+                    length: u32le(&b, 192),
+                };
                 match partitions.iter_mut().find(|q| q.number == p.number) {
                     Some(q) if q.sequence <= p.sequence => *q = p,
                     Some(_) => {}
@@ -91,11 +106,16 @@ pub fn read(src: &dyn ReadAt, extent: ExtentAd) -> Result<Sequence> {
             _ => {}
         }
     }
-    let logical_volume = lv.ok_or_else(|| Error::NotFound { what: format!("{S} at sector {}: no logical volume descriptor", extent.location) })?;
+    let logical_volume = lv.ok_or_else(|| Error::NotFound {
+        what: format!("{S} at sector {}: no logical volume descriptor", extent.location),
+    })?;
     for (i, n) in logical_volume.maps.iter().enumerate() {
         if !partitions.iter().any(|p| p.number == *n) {
             return Err(Error::NotFound {
-                what: format!("{S} at sector {}: partition map {i} names partition {n}, which has no partition descriptor", extent.location),
+                what: format!(
+                    "{S} at sector {}: partition map {i} names partition {n}, which has no partition descriptor",
+                    extent.location
+                ),
             });
         }
     }
@@ -107,19 +127,33 @@ fn parse_lvd(b: &[u8], offset: u64) -> Result<LogicalVolume> {
     const S: &str = "UDF logical volume descriptor";
     let block_size = u32le(b, 212);
     if u64::from(block_size) != SECTOR {
-        return Err(Error::Unsupported { structure: S, offset, message: format!("logical block size {block_size} (only 2048)") });
+        return Err(Error::Unsupported {
+            structure: S,
+            offset,
+            message: format!("logical block size {block_size} (only 2048)"),
+        });
     }
     let map_len = u32le(b, 264) as usize;
     let count = u32le(b, 268) as usize;
     if 440 + map_len > b.len() {
-        return Err(Error::invalid(S, offset, "map table length", format!("at most {}", b.len() - 440), map_len.to_string()));
+        return Err(Error::invalid(
+            S,
+            offset,
+            "map table length",
+            format!("at most {}", b.len() - 440),
+            map_len.to_string(),
+        ));
     }
     let table = &b[440..440 + map_len];
     let mut maps = Vec::new();
     let mut at = 0usize;
     for i in 0..count {
         if at + 2 > table.len() {
-            return Err(Error::malformed(S, offset + 440 + at as u64, format!("partition map {i} runs past the map table")));
+            return Err(Error::malformed(
+                S,
+                offset + 440 + at as u64,
+                format!("partition map {i} runs past the map table"),
+            ));
         }
         let (kind, len) = (table[at], usize::from(table[at + 1]));
         if len < 2 || at + len > table.len() {

@@ -44,14 +44,24 @@ pub fn parse(data: &[u8], dir: &Node) -> Result<Vec<DirEntry>> {
         let l_iu = usize::from(u16::from_le_bytes([rest[36], rest[37]]));
         let total = 38 + l_iu + l_fi;
         if total > rest.len() {
-            return Err(Error::Truncated { structure: S, offset: abs, needed: total as u64, available: rest.len() as u64 });
+            return Err(Error::Truncated {
+                structure: S,
+                offset: abs,
+                needed: total as u64,
+                available: rest.len() as u64,
+            });
         }
         pos += (total + 3) & !3;
         if chars & 0x0C != 0 {
             continue; // deleted (bit 2) or parent (bit 3)
         }
         if out.len() >= MAX_DIR_ENTRIES {
-            return Err(Error::TooLarge { structure: "UDF directory", offset: dir.id, size: out.len() as u64, limit: MAX_DIR_ENTRIES as u64 });
+            return Err(Error::TooLarge {
+                structure: "UDF directory",
+                offset: dir.id,
+                size: out.len() as u64,
+                limit: MAX_DIR_ENTRIES as u64,
+            });
         }
         let name = dchars(&rest[38 + l_iu..total]);
         if name.is_empty() || name.contains(['/', '\0']) {

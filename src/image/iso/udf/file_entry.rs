@@ -50,8 +50,11 @@ pub fn parse(b: &[u8], offset: u64, block: u32) -> Result<FileEntry> {
     }
     let file_type = b[16 + 11];
     let flags = u16le(b, 16 + 18);
-    let (l_ea, l_ad, base) =
-        if t.ident == FILE_ENTRY { (u32le(b, 168), u32le(b, 172), 176usize) } else { (u32le(b, 208), u32le(b, 212), 216usize) };
+    let (l_ea, l_ad, base) = if t.ident == FILE_ENTRY {
+        (u32le(b, 168), u32le(b, 172), 176usize)
+    } else {
+        (u32le(b, 208), u32le(b, 212), 216usize)
+    };
     let start = base as u64 + u64::from(l_ea);
     let end = start + u64::from(l_ad);
     if end > b.len() as u64 {
@@ -67,7 +70,13 @@ pub fn parse(b: &[u8], offset: u64, block: u32) -> Result<FileEntry> {
         0 => AdKind::Short,
         1 => AdKind::Long,
         3 => AdKind::Embedded,
-        k => return Err(Error::Unsupported { structure: S, offset, message: format!("allocation descriptor type {k}") }),
+        k => {
+            return Err(Error::Unsupported {
+                structure: S,
+                offset,
+                message: format!("allocation descriptor type {k}"),
+            });
+        }
     };
     let kind = match file_type {
         4 => Kind::Directory,
@@ -85,7 +94,13 @@ pub fn read(src: &dyn ReadAt, vol: &Volume, icb: &LongAd) -> Result<Node> {
     let mut node = Node { kind: fe.kind, size: fe.info_len, extents: Vec::new(), id: offset };
     if fe.ad_kind == AdKind::Embedded {
         if fe.info_len > fe.ads.len() as u64 {
-            return Err(Error::invalid(S, offset, "information length", format!("at most {} (embedded data)", fe.ads.len()), fe.info_len.to_string()));
+            return Err(Error::invalid(
+                S,
+                offset,
+                "information length",
+                format!("at most {} (embedded data)", fe.ads.len()),
+                fe.info_len.to_string(),
+            ));
         }
         node.extents.push(Extent { offset: offset + fe.ads.start as u64, len: fe.info_len });
         return Ok(node);
@@ -110,7 +125,12 @@ pub fn read(src: &dyn ReadAt, vol: &Volume, icb: &LongAd) -> Result<Node> {
             match kind {
                 0 => {
                     if node.extents.len() >= MAX_EXTENTS {
-                        return Err(Error::TooLarge { structure: "UDF allocation descriptors", offset, size: node.extents.len() as u64, limit: MAX_EXTENTS as u64 });
+                        return Err(Error::TooLarge {
+                            structure: "UDF allocation descriptors",
+                            offset,
+                            size: node.extents.len() as u64,
+                            limit: MAX_EXTENTS as u64,
+                        });
                     }
                     let take = len.min(remaining);
                     let at = vol.check_extent(part, block, take, "UDF allocation descriptor")?;
@@ -134,13 +154,23 @@ pub fn read(src: &dyn ReadAt, vol: &Volume, icb: &LongAd) -> Result<Node> {
         let Some((part, block)) = next else { break };
         let at = vol.block_offset(part, block, "UDF allocation extent descriptor")?;
         if !visited.insert(at) || visited.len() > MAX_EXTENTS {
-            return Err(Error::malformed("UDF allocation extent descriptor", at, "allocation extent chain loops or is too long"));
+            return Err(Error::malformed(
+                "UDF allocation extent descriptor",
+                at,
+                "allocation extent chain loops or is too long",
+            ));
         }
         let ab = read_bounded(src, "UDF allocation extent descriptor", at, SECTOR, SECTOR)?;
         tag::parse(&ab, at, block, "UDF allocation extent descriptor", &[ALLOCATION_EXTENT])?;
         let l_ad = u32le(&ab, 20) as usize;
         if 24 + l_ad > ab.len() {
-            return Err(Error::invalid("UDF allocation extent descriptor", at, "length of allocation descriptors", "at most 2024", l_ad.to_string()));
+            return Err(Error::invalid(
+                "UDF allocation extent descriptor",
+                at,
+                "length of allocation descriptors",
+                "at most 2024",
+                l_ad.to_string(),
+            ));
         }
         ads = ab[24..24 + l_ad].to_vec();
     }

@@ -95,13 +95,11 @@ pub struct Volume {
 impl Volume {
     pub fn open(src: &dyn ReadAt) -> Result<Volume> {
         let anchor = anchor::find(src)?;
-        let seq = descriptors::read(src, anchor.main).or_else(|e| descriptors::read(src, anchor.reserve).map_err(|_| e))?;
+        let seq =
+            descriptors::read(src, anchor.main).or_else(|e| descriptors::read(src, anchor.reserve).map_err(|_| e))?;
         let lv = &seq.logical_volume;
-        let partitions = lv
-            .maps
-            .iter()
-            .filter_map(|n| seq.partitions.iter().find(|p| p.number == *n).copied())
-            .collect();
+        let partitions =
+            lv.maps.iter().filter_map(|n| seq.partitions.iter().find(|p| p.number == *n).copied()).collect();
         let mut vol = Volume {
             revision: lv.revision,
             label: lv.label.clone().or(seq.volume_id.clone()),
@@ -125,7 +123,13 @@ impl Volume {
     /// Byte offset in the ISO of logical block `block` of partition reference `pref`.
     pub fn block_offset(&self, pref: u16, block: u32, structure: &'static str) -> Result<u64> {
         let p = self.partitions.get(usize::from(pref)).ok_or_else(|| {
-            Error::invalid(structure, 0, "partition reference", format!("below {}", self.partitions.len()), pref.to_string())
+            Error::invalid(
+                structure,
+                0,
+                "partition reference",
+                format!("below {}", self.partitions.len()),
+                pref.to_string(),
+            )
         })?;
         if block >= p.length {
             return Err(Error::invalid(

@@ -40,7 +40,13 @@ fn u16le(b: &[u8], at: usize) -> u16 {
 /// at absolute offset `offset` of the ISO). `location` is the block number the
 /// descriptor must claim (`None`: not checked, see `directory.rs`); `want` the
 /// identifiers accepted here.
-pub fn parse(buf: &[u8], offset: u64, location: impl Into<Option<u32>>, structure: &'static str, want: &[u16]) -> Result<Tag> {
+pub fn parse(
+    buf: &[u8],
+    offset: u64,
+    location: impl Into<Option<u32>>,
+    structure: &'static str,
+    want: &[u16],
+) -> Result<Tag> {
     let location = location.into();
     if buf.len() < TAG_SIZE {
         return Err(Error::Truncated { structure, offset, needed: TAG_SIZE as u64, available: buf.len() as u64 });
@@ -66,16 +72,17 @@ pub fn parse(buf: &[u8], offset: u64, location: impl Into<Option<u32>>, structur
     }
     let end = TAG_SIZE + usize::from(tag.crc_len);
     if end > buf.len() {
-        return Err(Error::Truncated {
-            structure,
-            offset,
-            needed: end as u64,
-            available: buf.len() as u64,
-        });
+        return Err(Error::Truncated { structure, offset, needed: end as u64, available: buf.len() as u64 });
     }
     let crc = CRC16.checksum(&buf[TAG_SIZE..end]);
     if crc != u16le(buf, 8) {
-        return Err(Error::invalid(structure, offset, "descriptor CRC", format!("{crc:#06x}"), format!("{:#06x}", u16le(buf, 8))));
+        return Err(Error::invalid(
+            structure,
+            offset,
+            "descriptor CRC",
+            format!("{crc:#06x}"),
+            format!("{:#06x}", u16le(buf, 8)),
+        ));
     }
     Ok(tag)
 }
