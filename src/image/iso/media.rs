@@ -68,6 +68,29 @@ pub fn is_vl_media(m: &MediaFacts) -> Option<bool> {
     media_channel(m).map(|c| c == Channel::Volume)
 }
 
+impl From<Channel> for crate::operator::MediaKind {
+    fn from(c: Channel) -> Self {
+        match c {
+            Channel::Retail => crate::operator::MediaKind::Retail,
+            Channel::Oem => crate::operator::MediaKind::Oem,
+            Channel::Volume => crate::operator::MediaKind::Volume,
+        }
+    }
+}
+
+/// The media kind for the gate's `media` rule (the policy's `MediaKind`), with the
+/// evidence to show: e.g. `(Volume, "sources/ei.cfg: [Channel] Volume")`. `None`
+/// when the media does not say.
+pub fn media_kind(m: &MediaFacts) -> Option<(crate::operator::MediaKind, String)> {
+    let channel = media_channel(m)?;
+    let cfg = m.ei_cfg.as_ref()?;
+    let evidence = match (&cfg.channel_text, cfg.channel) {
+        (Some(t), Some(_)) => format!("sources/ei.cfg: [Channel] {t}"),
+        _ => "sources/ei.cfg: [VL] 1".to_string(),
+    };
+    Some((channel.into(), evidence))
+}
+
 fn executable(iso: &Iso, path: &str, node: &Node) -> (Executable, Option<String>) {
     let r = (|| -> Result<Machine> {
         let f = iso.open_file(node, path.to_string())?;
@@ -205,5 +228,20 @@ mod tests {
         assert_eq!(media_channel(&facts(cfg(b"[VL]\n0\n"))), None);
         assert_eq!(is_vl_media(&facts(cfg(b"[EditionID]\nProfessional\n"))), None);
         assert_eq!(is_vl_media(&facts(None)), None);
+    }
+
+    #[test]
+    fn media_kind_for_the_gate() {
+        use crate::operator::MediaKind;
+        let cfg = |t: &[u8]| Some(eicfg::parse(t).unwrap());
+        assert_eq!(
+            media_kind(&facts(cfg(b"[Channel]\r\nvolume\r\n"))),
+            Some((MediaKind::Volume, "sources/ei.cfg: [Channel] volume".into()))
+        );
+        assert_eq!(media_kind(&facts(cfg(b"[Channel]\nOEM\n"))).map(|k| k.0), Some(MediaKind::Oem));
+        assert_eq!(media_kind(&facts(cfg(b"[Channel]\nRetail\n"))).map(|k| k.0), Some(MediaKind::Retail));
+        assert_eq!(media_kind(&facts(cfg(b"[VL]\n1\n"))), Some((MediaKind::Volume, "sources/ei.cfg: [VL] 1".into())));
+        assert_eq!(media_kind(&facts(cfg(b"[Channel]\n_Default\n"))), None);
+        assert_eq!(media_kind(&facts(None)), None);
     }
 }

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::source::{Extent, ExtentSource, ReadAt, read_bounded};
 
 pub use eicfg::{Channel, EiCfg};
-pub use media::{MediaFacts, is_vl_media, media_channel};
+pub use media::{MediaFacts, is_vl_media, media_channel, media_kind};
 
 /// Sector size of ISO 9660 and UDF on optical media and their image files.
 pub const SECTOR: u64 = 2048;
