@@ -251,3 +251,50 @@ fn plain_iso9660_level1() {
     assert_eq!(in_iso["media"]["ei_cfg"]["channel"], "volume");
     assert_eq!(in_iso["media"]["efi_loaders"][0]["machine"]["name"], "x64");
 }
+
+/// `check` and `match` gate the image inside an ISO exactly as the extracted image.
+#[test]
+fn check_and_match_gate_the_image_inside_the_iso() {
+    let acpi = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/firmware/pro");
+    let acpi = acpi.to_str().unwrap();
+    let common =
+        ["--acpi-dir", acpi, "--machine-arch", "x64", "--machine-firmware", "uefi64", "--no-offline-os", "--json"];
+    let gate = |cmd: &str, image: &Path| -> (Option<i32>, serde_json::Value) {
+        let image = image.to_str().unwrap();
+        let mut args = vec![cmd];
+        if cmd == "check" {
+            args.extend(["--image", image, "--index", "1"]);
+        } else {
+            args.push(image);
+        }
+        args.extend(common);
+        let out = oemgate(&args);
+        let json = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{cmd} {image}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), json)
+    };
+    // Rule ids and outcomes, verdicts and exit codes; evidence names differ (paths).
+    let outcomes = |j: &serde_json::Value| -> String {
+        let mut s = format!("{} {}", j["verdict"], j["exit_code"]);
+        for r in j["rules"].as_array().into_iter().flatten() {
+            s.push_str(&format!(" {}={}", r["id"], r["outcome"]));
+        }
+        for idx in j["indexes"].as_array().or(j["images"].as_array()).into_iter().flatten() {
+            s.push_str(&format!(" [{} {}]", idx["index"], idx["verdict"]));
+        }
+        s
+    };
+    for name in FIXTURES {
+        let iso_path = fixture(name);
+        let tmp = TempDir::new("iso-gate");
+        sevenzip_extract(&iso_path, tmp.path(), &["sources/install*"]);
+        let inner = image_name(&inspect_json(&iso_path));
+        for cmd in ["check", "match"] {
+            let (code_iso, on_iso) = gate(cmd, &iso_path);
+            let (code_wim, on_wim) = gate(cmd, &tmp.path().join(&inner));
+            assert_eq!(code_iso, code_wim, "{name}: {cmd} exit code");
+            assert_eq!(outcomes(&on_iso), outcomes(&on_wim), "{name}: {cmd}");
+            assert!(outcomes(&on_iso).len() > 20, "{name}: {cmd}: {}", outcomes(&on_iso));
+        }
+    }
+}
