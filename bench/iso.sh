@@ -34,8 +34,10 @@ rm -rf "$WORK/x"
 
 READ=-
 if command -v strace >/dev/null; then
-  READ=$(strace -f -e trace=read,pread64 "$BIN" inspect "$ISO" 2>&1 >/dev/null \
-    | awk -F'= ' '/(read|pread64)\(3,/ {s += $NF} END {print s+0}')
+  # bytes returned by reads on the ISO's descriptor, from the moment it is opened
+  READ=$(strace -e trace=openat,read,pread64 "$BIN" inspect "$ISO" 2>&1 >/dev/null \
+    | awk -F'= ' -v iso="$ISO" 'index($0, "openat(") && index($0, iso) {fd = $NF; next}
+        fd != "" && $0 ~ "^(read|pread64)\\(" fd "," {s += $NF} END {print s+0}')
 fi
 
 python3 - "$WORK/fast.json" "$WORK/extract.json" "$READ" <<'PY'
