@@ -205,7 +205,7 @@ fn mkudffs_udf_201_with_extended_file_entries() {
     let tmp = TempDir::new("iso-mkudffs");
     let img = tmp.path().join("udf201.img");
     std::fs::File::create(&img).unwrap().set_len(2 * 1024 * 1024).unwrap();
-    run(std::process::Command::new("mkudffs")
+    run(mkudffs()
         .args(["--media-type=hd", "--blocksize=2048", "--udfrev=0x0201", "--label=EFE201"])
         .arg(&img));
     let iso = Iso::open(open(&img)).unwrap();

@@ -378,7 +378,7 @@ fn unsupported_udf_falls_back_to_the_iso9660_side() {
     let tmp = TempDir::new("iso-vat");
     let img = tmp.path().join("vat.img");
     std::fs::File::create(&img).unwrap().set_len(8 << 20).unwrap();
-    run(std::process::Command::new("mkudffs").args(["--media-type=cdr", "--udfrev=0x0250"]).arg(&img));
+    run(mkudffs().args(["--media-type=cdr", "--udfrev=0x0250"]).arg(&img));
     assert_fails(
         "VAT",
         &std::fs::read(&img).unwrap(),

@@ -99,3 +99,13 @@ pub fn run(cmd: &mut Command) -> Output {
     );
     out
 }
+
+/// `mkudffs` lives in /usr/sbin, which is not on every PATH.
+pub fn mkudffs() -> Command {
+    for p in ["/usr/sbin/mkudffs", "/sbin/mkudffs"] {
+        if Path::new(p).exists() {
+            return Command::new(p);
+        }
+    }
+    Command::new("mkudffs")
+}
