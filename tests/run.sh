@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine with Rust stable:
-#   1. installs the independent tools the tests compare against (tests/setup.sh),
-#   2. runs every cargo test (unit tests, and integration tests against wimlib,
-#      hivex, ISO tools, 7-Zip; the qemu firmware boots when OEMGATE_QEMU_TESTS=1).
+#   1. installs the independent tools the tests compare against (tests/setup.sh);
+#   2. parse-checks the WinPE PowerShell scripts;
+#   3. cross-builds the Windows exe with Debian's toolchain (imports, size and time
+#      stamp checked) and runs it under Wine against the Linux build (tests/wine/run.sh);
+#   4. runs every cargo test: unit tests, and integration tests against wimlib, hivex,
+#      ISO tools and 7-Zip, and the qemu firmware boots (SeaBIOS and OVMF).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/setup.sh
+bash winpe/check-powershell.sh
+bash tests/wine/run.sh
 export OEMGATE_QEMU_TESTS=1
 cargo test --locked

@@ -13,6 +13,7 @@ PACKAGES=(
   qemu-system-x86 ovmf linux-image-amd64  # firmware presented by a real VM (SeaBIOS and OVMF)
   rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64  # the Windows exe cross-build
   wine wine64         # runs the Windows exe in tests
+  python3-venv        # winpe/check-powershell.sh: PowerShell parse check (tree-sitter grammar from PyPI)
 )
 
 missing=()

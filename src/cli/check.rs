@@ -168,21 +168,34 @@ pub(super) fn write_log(a: &LicenceArgs, entries: &[(String, report::cmtrace::Se
     }
 }
 
-/// Task-sequence variables (OEMGATE_VERDICT, OEMGATE_EXIT, OEMGATE_REASONS, OEMGATE_INDEX).
-/// Outside a task sequence, and off Windows, nothing happens. A variable that cannot be
-/// set is a warning: the exit code is what the sequence gates on.
-pub(super) fn publish_task_sequence_variables(vars: &[(&str, String)]) {
+/// Task-sequence variables: OEMGATE_VERDICT (allowed | blocked | cannot-decide),
+/// OEMGATE_EXITCODE, OEMGATE_REASON (the first blocking rule and why), OEMGATE_RULES (ids
+/// of the blocking rules), OEMGATE_INDEX, OEMGATE_EDITION (the image's EditionID).
+/// Outside a task sequence, and off Windows, nothing happens (said with --verbose). A
+/// variable that cannot be set is a warning: the exit code is what the sequence gates on.
+pub(super) fn publish_task_sequence_variables(vars: &[(&str, String)], verbose: bool) {
     let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    if let Err(e) = set_task_sequence_variables(&pairs) {
-        eprintln!("oemgate: warning: {e}");
+    match crate::platform::set_task_sequence_variables(&pairs) {
+        Ok(true) => {}
+        Ok(false) if verbose => eprintln!("oemgate: not in a task sequence: no task sequence variables set"),
+        Ok(false) => {}
+        Err(e) => eprintln!("oemgate: warning: {e}"),
     }
 }
 
-/// TODO(lead): once the Windows platform code is merged, replace the body with
-/// `crate::platform::set_task_sequence_variables(vars).map(|_| ())`.
-fn set_task_sequence_variables(vars: &[(&str, &str)]) -> Result<()> {
-    let _ = vars;
-    Ok(())
+/// The task-sequence variables for one verdict.
+pub(super) fn verdict_variables(img: &ImageFacts, v: &crate::gate::verdict::Verdict) -> Vec<(&'static str, String)> {
+    let reasons = v.reasons();
+    let reason = reasons.first().map_or_else(String::new, |r| format!("{}: {}", r.result.id, r.result.message));
+    let rules: Vec<&str> = reasons.iter().map(|r| r.result.id).collect();
+    vec![
+        ("OEMGATE_VERDICT", v.decision.as_str().to_string()),
+        ("OEMGATE_EXITCODE", v.exit.code().to_string()),
+        ("OEMGATE_REASON", reason),
+        ("OEMGATE_RULES", rules.join(",")),
+        ("OEMGATE_INDEX", img.index.to_string()),
+        ("OEMGATE_EDITION", img.edition_id.clone().unwrap_or_default()),
+    ]
 }
 
 pub fn run(args: CheckArgs) -> ExitStatus {
@@ -215,12 +228,6 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
     };
     print!("{out}");
     write_log(&args.licence, &report::check::log_entries(&img, &v));
-    let reasons: Vec<&str> = v.reasons().iter().map(|r| r.result.id).collect();
-    publish_task_sequence_variables(&[
-        ("OEMGATE_VERDICT", v.decision.as_str().to_string()),
-        ("OEMGATE_EXIT", v.exit.code().to_string()),
-        ("OEMGATE_REASONS", reasons.join(",")),
-        ("OEMGATE_INDEX", img.index.to_string()),
-    ]);
+    publish_task_sequence_variables(&verdict_variables(&img, &v), args.licence.verbose);
     Ok(v.exit)
 }

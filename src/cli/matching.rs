@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::check::{LicenceArgs, hashes, licensed, load_policy, publish_task_sequence_variables, write_log};
+use super::check::{LicenceArgs, hashes, licensed, load_policy, publish_task_sequence_variables, verdict_variables, write_log};
 use crate::error::Result;
 use crate::exit::ExitStatus;
 use crate::gate::{Decision, ImageFacts, Verdict};
@@ -109,10 +109,18 @@ fn run_match(args: &MatchArgs) -> Result<ExitStatus> {
         None => ExitStatus::Blocked,
     };
     if let Some(s) = &selection {
-        publish_task_sequence_variables(&[
-            ("OEMGATE_INDEX", s.index.map_or_else(String::new, |i| i.to_string())),
-            ("OEMGATE_EXIT", s.exit_code.to_string()),
-        ]);
+        let vars = match s.index.and_then(|n| results.iter().find(|(img, _)| img.index == n)) {
+            Some((img, v)) => verdict_variables(img, v),
+            None => vec![
+                ("OEMGATE_VERDICT", if s.exit_code == 1 { "blocked" } else { "cannot-decide" }.to_string()),
+                ("OEMGATE_EXITCODE", s.exit_code.to_string()),
+                ("OEMGATE_REASON", s.message.clone()),
+                ("OEMGATE_RULES", String::new()),
+                ("OEMGATE_INDEX", String::new()),
+                ("OEMGATE_EDITION", String::new()),
+            ],
+        };
+        publish_task_sequence_variables(&vars, args.licence.verbose);
     }
     Ok(status)
 }

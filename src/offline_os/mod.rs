@@ -177,22 +177,9 @@ pub fn arch_name(env: &str) -> String {
 /// the internal disk's Windows is offline: on a running Windows its own hives are in
 /// use and are not the licence of some other installation. Elsewhere there are none.
 pub fn candidates() -> Vec<PathBuf> {
-    // TODO(lead): once the Windows platform code is merged, the whole body becomes
-    // `crate::platform::offline_os_candidates()` (it also skips non-fixed drives).
-    #[cfg(windows)]
-    {
-        let in_winpe = std::env::var("SystemDrive").is_ok_and(|d| d.eq_ignore_ascii_case("X:"));
-        if !in_winpe {
-            return Vec::new();
-        }
-        ('C'..='Z')
-            .filter(|&l| l != 'X')
-            .map(|l| PathBuf::from(format!("{l}:\\")))
-            .filter(|p| hive_paths(p).is_some())
-            .collect()
+    let in_winpe = cfg!(windows) && std::env::var("SystemDrive").is_ok_and(|d| d.eq_ignore_ascii_case("X:"));
+    if !in_winpe {
+        return Vec::new();
     }
-    #[cfg(not(windows))]
-    {
-        Vec::new()
-    }
+    crate::platform::offline_os_candidates()
 }

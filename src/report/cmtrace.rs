@@ -38,10 +38,7 @@ pub fn log_path(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = explicit {
         return Some(p.to_path_buf());
     }
-    // TODO(lead): once the Windows platform code is merged, use
-    // `crate::platform::task_sequence_log_dir()` (it also asks the task sequence object).
-    let dir = std::env::var_os("_SMSTSLogPath").filter(|d| !d.is_empty())?;
-    Some(PathBuf::from(dir).join("oemgate.log"))
+    crate::platform::task_sequence_log_dir().map(|dir| dir.join("oemgate.log"))
 }
 
 /// Append lines to the log file (created when missing).
