@@ -7,6 +7,7 @@ PACKAGES=(
   wimtools            # wimlib: the independent writer/reader of every image fixture
   libhivex-bin        # hivexsh: writes registry values into fixture hives
   genisoimage xorriso # ISO writers for the ISO fixtures
+  udftools            # mkudffs: a UDF 2.01 volume (extended file entries) for the ISO tests
   7zip                # independent ISO reader (7z l)
   busybox-static cpio # initramfs for the qemu firmware test
   qemu-system-x86 ovmf linux-image-amd64  # firmware presented by a real VM (SeaBIOS and OVMF)

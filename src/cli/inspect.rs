@@ -8,7 +8,8 @@ use crate::report;
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// The image: install.wim, install.esd, the first part of a split set (install.swm)
+    /// The image: install.wim, install.esd, the first part of a split set (install.swm),
+    /// or an ISO holding one of these (UDF or ISO 9660/Joliet)
     pub image: PathBuf,
     /// Show only this image index
     #[arg(long, value_name = "N")]

@@ -2,6 +2,7 @@
 //! holding any of these. Everything here parses bytes from a `ReadAt` source and
 //! returns facts; nothing prints.
 
+pub mod iso;
 pub mod product;
 pub mod wim;
 
@@ -57,6 +58,10 @@ pub struct ImageReport {
     /// `<WIM><TOTALBYTES>`.
     pub total_bytes: Option<u64>,
     pub images: Vec<ImageInfo>,
+    /// Facts of the installation media when the image was read inside an ISO
+    /// (`path` is then the ISO; `media.image` the image's path inside it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<iso::MediaFacts>,
 }
 
 impl ImageReport {
@@ -66,10 +71,14 @@ impl ImageReport {
 }
 
 /// Open an image file by path: a WIM, ESD or the first part of a split set
-/// (whose other parts are looked for beside it).
+/// (whose other parts are looked for beside it), or an ISO holding one of these
+/// (recognised by its volume descriptors, whatever its name).
 pub fn open(path: &Path) -> Result<ImageReport> {
     let shown = path.display().to_string();
     let src = FileSource::open(path)?;
+    if !is_wim(&src) && iso::is_iso(&src) {
+        return iso::inspect(std::sync::Arc::new(src), &shown);
+    }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut open_part = |n: u16| -> Result<Option<Box<dyn ReadAt>>> {
@@ -116,6 +125,7 @@ pub fn read_image(
         total_bytes: wim.xml.total_bytes,
         images: wim.xml.images,
         header,
+        media: None,
     })
 }
 

@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use super::style::Style;
 use crate::image::ImageReport;
+use crate::image::iso::media::Executable;
+use crate::image::iso::{Channel, MediaFacts, is_vl_media};
 use crate::image::wim::resource::ResourceHeader;
 use crate::image::wim::xml::ImageInfo;
 
@@ -73,11 +75,57 @@ pub fn table(rep: &ImageReport, verbose: bool, color: bool) -> String {
         o.push_str(&resource_line("Boot metadata", &h.boot_metadata));
         o.push_str(&resource_line("Integrity", &h.integrity));
     }
+    if let Some(m) = &rep.media {
+        media_block(&mut o, m, st);
+    }
     for img in &rep.images {
         o.push('\n');
         image_block(&mut o, img, st);
     }
     o
+}
+
+fn machine(x: &Executable) -> String {
+    format!("{} ({})", x.path, x.machine.as_ref().map_or("unreadable", |m| m.name))
+}
+
+/// The media facts of an image read inside an ISO.
+fn media_block(o: &mut String, m: &MediaFacts, st: Style) {
+    let row = |o: &mut String, k: &str, v: String| {
+        let _ = writeln!(o, "  {k:<14} {v}");
+    };
+    let label = m.label.as_deref().map_or(String::new(), |l| format!(", label {l}"));
+    row(o, "Media", format!("{}{label}", m.filesystem));
+    row(o, "Image file", format!("{} ({} bytes)", m.image, m.image_size));
+    let cfg = match &m.ei_cfg {
+        None => "none".to_string(),
+        Some(c) => {
+            let mut parts = Vec::new();
+            parts.push(format!("EditionID {}", c.edition_id.as_deref().unwrap_or("-")));
+            parts.push(format!("Channel {}", c.channel.map(Channel::name).or(c.channel_text.as_deref()).unwrap_or("-")));
+            if let Some(vl) = c.vl {
+                parts.push(format!("VL {}", u8::from(vl)));
+            }
+            parts.join(", ")
+        }
+    };
+    let kind = match is_vl_media(m) {
+        Some(true) => "VL media",
+        Some(false) => "not VL media",
+        None => "channel not stated",
+    };
+    row(o, "ei.cfg", format!("{cfg} ({kind})"));
+    row(o, "pid.txt", if m.pid_txt { "present".into() } else { "none".into() });
+    let loaders: Vec<String> = m.efi_loaders.iter().map(machine).collect();
+    row(o, "EFI loaders", if loaders.is_empty() { "none".into() } else { loaders.join(", ") });
+    row(o, "Setup", m.setup_exe.as_ref().map_or("none".into(), machine));
+    if let Some(b) = &m.boot_wim {
+        let arch = if b.architectures.is_empty() { "-".to_string() } else { b.architectures.join(", ") };
+        row(o, "Boot image", format!("{} ({} bytes, {} images, {arch})", b.path, b.size, b.images));
+    }
+    for w in &m.warnings {
+        let _ = writeln!(o, "  {} {w}", st.yellow("warning:"));
+    }
 }
 
 fn image_block(o: &mut String, img: &ImageInfo, st: Style) {

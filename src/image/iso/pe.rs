@@ -1,0 +1,48 @@
+//! Machine type of a PE image (EFI boot loaders, setup.exe) read with goblin from
+//! the first bytes of the file only.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Bytes read from the start of an executable; the PE headers of real files sit
+/// in the first KiB, `e_lfanew` beyond this is refused.
+pub const MAX_PE_HEADER: u64 = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Machine {
+    /// IMAGE_FILE_MACHINE_* from the COFF header.
+    pub code: u16,
+    /// "x64", "x86", "arm64", "arm", "ia64" or "unknown".
+    pub name: &'static str,
+}
+
+pub fn machine_name(code: u16) -> &'static str {
+    use goblin::pe::header::*;
+    match code {
+        COFF_MACHINE_X86_64 => "x64",
+        COFF_MACHINE_X86 => "x86",
+        COFF_MACHINE_ARM64 => "arm64",
+        COFF_MACHINE_ARMNT | COFF_MACHINE_ARM | COFF_MACHINE_THUMB => "arm",
+        COFF_MACHINE_IA64 => "ia64",
+        _ => "unknown",
+    }
+}
+
+/// How many bytes from the start are needed to parse the headers (0x40 if the DOS
+/// header itself is incomplete).
+pub fn header_len(start: &[u8]) -> u64 {
+    if start.len() < 0x40 {
+        return 0x40;
+    }
+    let lfanew = u64::from(u32::from_le_bytes([start[0x3C], start[0x3D], start[0x3E], start[0x3F]]));
+    // signature + COFF header + the largest optional header (PE32+) + slack
+    lfanew + 4 + 20 + 240 + 16
+}
+
+/// Parse the DOS, COFF and optional headers in `bytes` (the start of the file).
+pub fn parse(bytes: &[u8]) -> Result<Machine> {
+    let h = goblin::pe::header::Header::parse(bytes).map_err(|e| Error::malformed("PE header", 0, e.to_string()))?;
+    let code = h.coff_header.machine;
+    Ok(Machine { code, name: machine_name(code) })
+}

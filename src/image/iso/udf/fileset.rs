@@ -1,0 +1,16 @@
+//! The File Set Descriptor (ECMA-167 4/14.1): where the root directory's ICB is.
+
+use super::tag::{self, FILE_SET};
+use super::{LongAd, Volume};
+use crate::error::Result;
+use crate::image::iso::SECTOR;
+use crate::source::{ReadAt, read_bounded};
+
+/// Read the file set descriptor at `at` and return the root directory ICB.
+pub fn root_icb(src: &dyn ReadAt, vol: &Volume, at: &LongAd) -> Result<LongAd> {
+    const S: &str = "UDF file set descriptor";
+    let offset = vol.block_offset(at.partition, at.block, S)?;
+    let b = read_bounded(src, S, offset, SECTOR, SECTOR)?;
+    tag::parse(&b, offset, at.block, S, &[FILE_SET])?;
+    Ok(LongAd::parse(&b[400..416]))
+}
