@@ -252,7 +252,9 @@ fn plain_iso9660_level1() {
     assert_eq!(in_iso["media"]["efi_loaders"][0]["machine"]["name"], "x64");
 }
 
-/// `check` and `match` gate the image inside an ISO exactly as the extracted image.
+/// `check` and `match` gate the image inside an ISO exactly as the extracted image, but
+/// for the `media` rule: on the ISO, the media's own `sources/ei.cfg` says which channel it
+/// is (Volume passes, OEM and retail fail); the extracted WIM says nothing (unknown).
 #[test]
 fn check_and_match_gate_the_image_inside_the_iso() {
     let acpi = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/firmware/pro");
@@ -273,28 +275,109 @@ fn check_and_match_gate_the_image_inside_the_iso() {
             .unwrap_or_else(|e| panic!("{cmd} {image}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
         (out.status.code(), json)
     };
-    // Rule ids and outcomes, verdicts and exit codes; evidence names differ (paths).
-    let outcomes = |j: &serde_json::Value| -> String {
-        let mut s = format!("{} {}", j["verdict"], j["exit_code"]);
-        for r in j["rules"].as_array().into_iter().flatten() {
+    // Rule ids and outcomes other than media (evidence names differ: paths).
+    let outcomes = |rules: &serde_json::Value| -> String {
+        let mut s = String::new();
+        for r in rules.as_array().into_iter().flatten().filter(|r| r["id"] != "media") {
             s.push_str(&format!(" {}={}", r["id"], r["outcome"]));
         }
-        for idx in j["indexes"].as_array().or(j["images"].as_array()).into_iter().flatten() {
-            s.push_str(&format!(" [{} {}]", idx["index"], idx["verdict"]));
-        }
         s
+    };
+    let media = |rules: &serde_json::Value| -> String {
+        let r = rules.as_array().unwrap().iter().find(|r| r["id"] == "media").expect("a media rule");
+        r["outcome"].as_str().unwrap().to_string()
+    };
+    // What each fixture's ei.cfg says (see fixtures/iso/README.md).
+    let expected_media = |name: &str| match name {
+        "udf-bridge.iso" => "pass",                 // Channel Volume
+        "joliet.iso" | "udf-only.iso" => "fail",    // Retail; OEM
+        "pycdlib-udf.iso" => "unknown",             // no ei.cfg
+        other => panic!("no media expectation for {other}"),
     };
     for name in FIXTURES {
         let iso_path = fixture(name);
         let tmp = TempDir::new("iso-gate");
         sevenzip_extract(&iso_path, tmp.path(), &["sources/install*"]);
         let inner = image_name(&inspect_json(&iso_path));
-        for cmd in ["check", "match"] {
-            let (code_iso, on_iso) = gate(cmd, &iso_path);
-            let (code_wim, on_wim) = gate(cmd, &tmp.path().join(&inner));
-            assert_eq!(code_iso, code_wim, "{name}: {cmd} exit code");
-            assert_eq!(outcomes(&on_iso), outcomes(&on_wim), "{name}: {cmd}");
-            assert!(outcomes(&on_iso).len() > 20, "{name}: {cmd}: {}", outcomes(&on_iso));
+        let want = expected_media(name);
+
+        let (code_iso, on_iso) = gate("check", &iso_path);
+        let (code_wim, on_wim) = gate("check", &tmp.path().join(&inner));
+        assert_eq!(outcomes(&on_iso["rules"]), outcomes(&on_wim["rules"]), "{name}: check");
+        assert!(outcomes(&on_iso["rules"]).len() > 20, "{name}: {}", outcomes(&on_iso["rules"]));
+        assert_eq!(media(&on_wim["rules"]), "unknown", "{name}: a bare WIM says nothing of its media");
+        assert_eq!(media(&on_iso["rules"]), want, "{name}: media from ei.cfg");
+        if want == "fail" {
+            assert_eq!(code_iso, Some(1), "{name}: OEM/retail media blocks");
+            assert_eq!(on_iso["verdict"], "blocked", "{name}");
+            assert!(on_iso["reasons"].as_array().unwrap().iter().any(|r| r == "media"), "{name}: {}", on_iso["reasons"]);
+        } else {
+            assert_eq!(code_iso, code_wim, "{name}: check exit code");
+            assert_eq!(on_iso["verdict"], on_wim["verdict"], "{name}");
+        }
+
+        let (code_iso, on_iso) = gate("match", &iso_path);
+        let (code_wim, on_wim) = gate("match", &tmp.path().join(&inner));
+        let iso_idx = on_iso["indexes"].as_array().unwrap();
+        let wim_idx = on_wim["indexes"].as_array().unwrap();
+        assert_eq!(iso_idx.len(), wim_idx.len(), "{name}: match indexes");
+        for (a, b) in iso_idx.iter().zip(wim_idx) {
+            assert_eq!(outcomes(&a["rules"]), outcomes(&b["rules"]), "{name}: match index {}", a["index"]);
+            assert_eq!(media(&a["rules"]), want, "{name}: match index {}", a["index"]);
+        }
+        if want != "fail" {
+            assert_eq!(code_iso, code_wim, "{name}: match exit code");
+        } else {
+            assert_eq!(code_iso, Some(1), "{name}: no index of OEM/retail media is allowed");
         }
     }
+}
+
+/// The media rule weighs the policy's declaration against the media's own ei.cfg:
+/// agreement decides, disagreement fails (the operator must look), OEM/retail fails.
+#[test]
+fn media_rule_weighs_policy_against_ei_cfg() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = TempDir::new("iso-media-policy");
+    let pol = |kind: &str| {
+        let p = tmp.path().join(format!("{kind}.toml"));
+        std::fs::write(&p, format!("media = \"{kind}\"\n")).unwrap();
+        p
+    };
+    let media_of = |iso: &str, policy: Option<&Path>| -> (Option<i32>, String, String) {
+        let iso = fixture(iso);
+        let acpi = root.join("fixtures/firmware/pro");
+        let mut args = vec![
+            "check", "--image", iso.to_str().unwrap(), "--index", "1", "--acpi-dir", acpi.to_str().unwrap(),
+            "--licensed-version", "11", "--licensed-language", "en-US", "--machine-arch", "x64",
+            "--machine-firmware", "uefi64", "--no-offline-os", "--json",
+        ];
+        if let Some(p) = policy {
+            args.extend(["--policy", p.to_str().unwrap()]);
+        }
+        let out = oemgate(&args);
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r = j["rules"].as_array().unwrap().iter().find(|r| r["id"] == "media").unwrap().clone();
+        (out.status.code(), r["outcome"].as_str().unwrap().to_string(), r["message"].as_str().unwrap().to_string())
+    };
+    // ei.cfg Volume, policy volume: agree, pass, allowed.
+    let (code, o, msg) = media_of("udf-bridge.iso", Some(&pol("volume")));
+    assert_eq!((code, o.as_str()), (Some(0), "pass"), "{msg}");
+    assert!(msg.contains("agree"), "{msg}");
+    // ei.cfg Retail, policy volume: they disagree, fail.
+    let (code, o, msg) = media_of("joliet.iso", Some(&pol("volume")));
+    assert_eq!((code, o.as_str()), (Some(1), "fail"), "{msg}");
+    assert!(msg.contains("policy declares Volume Licensing media") && msg.contains("ei.cfg says retail"), "{msg}");
+    // ei.cfg Volume, policy oem: disagree, fail.
+    let (code, o, _) = media_of("udf-bridge.iso", Some(&pol("oem")));
+    assert_eq!((code, o.as_str()), (Some(1), "fail"));
+    // No ei.cfg: the policy decides.
+    let (code, o, _) = media_of("pycdlib-udf.iso", Some(&pol("volume")));
+    assert_eq!((code, o.as_str()), (Some(0), "pass"));
+    let (code, o, _) = media_of("pycdlib-udf.iso", Some(&pol("retail")));
+    assert_eq!((code, o.as_str()), (Some(1), "fail"));
+    // ei.cfg OEM, no policy: the media decides.
+    let (code, o, msg) = media_of("udf-only.iso", None);
+    assert_eq!((code, o.as_str()), (Some(1), "fail"), "{msg}");
+    assert!(msg.contains("OEM media"), "{msg}");
 }

@@ -218,7 +218,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
         }
     };
     let licensed = licensed(&args.licence, &policy)?;
-    let mut img = ImageFacts::from_info(&rep.path, info);
+    let mut img = ImageFacts::from_report(&rep, info);
     img.sha256 = hashes(&rep, &policy)?;
     let v = crate::gate::evaluate(&licensed, &img, &policy);
     let out = if args.json {

@@ -73,7 +73,7 @@ fn run_match(args: &MatchArgs) -> Result<ExitStatus> {
         .images
         .iter()
         .map(|info| {
-            let mut img = ImageFacts::from_info(&rep.path, info);
+            let mut img = ImageFacts::from_report(&rep, info);
             img.sha256 = sums.clone();
             let v = crate::gate::evaluate(&licensed, &img, &policy);
             (img, v)

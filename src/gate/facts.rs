@@ -25,6 +25,8 @@ pub enum Source {
     OfflineOs,
     /// This machine (CPU, firmware type).
     Machine,
+    /// The image or the media it sits on (e.g. an ISO's `sources/ei.cfg`).
+    Image,
     /// Built-in default.
     Default,
 }
@@ -106,6 +108,9 @@ pub struct ImageFacts {
     pub arch: Option<String>,
     pub default_language: Option<String>,
     pub languages: Vec<String>,
+    /// What the media the image sits on says about its channel (`sources/ei.cfg` of an
+    /// ISO); None for a bare WIM/ESD/SWM or media without ei.cfg.
+    pub media: Option<Fact<MediaKind>>,
     /// SHA-256 of each file of the image (only computed when the policy lists hashes).
     pub sha256: Vec<FileHash>,
 }
@@ -117,6 +122,16 @@ pub struct FileHash {
 }
 
 impl ImageFacts {
+    /// The facts of index `info` of the image `rep`, including its media's channel.
+    pub fn from_report(rep: &crate::image::ImageReport, info: &ImageInfo) -> ImageFacts {
+        let media = rep
+            .media
+            .as_ref()
+            .and_then(crate::image::iso::media_kind)
+            .map(|(kind, evidence)| Fact::new(kind, Source::Image, format!("{}: {evidence}", rep.path)));
+        ImageFacts { media, ..ImageFacts::from_info(&rep.path, info) }
+    }
+
     pub fn from_info(path: &str, info: &ImageInfo) -> ImageFacts {
         let w = info.windows.as_ref();
         let server = w.is_some_and(|w| {
@@ -137,6 +152,7 @@ impl ImageFacts {
             arch: w.and_then(|w| w.arch).filter(|a| a.is_known()).map(|a| a.name.to_string()),
             default_language: w.and_then(|w| w.default_language.clone()),
             languages: w.map(|w| w.languages.clone()).unwrap_or_default(),
+            media: None,
             sha256: Vec::new(),
         }
     }
