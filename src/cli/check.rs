@@ -62,7 +62,7 @@ pub struct LicenceArgs {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// The image: install.wim, install.esd, the first part of a split set (install.swm)
+    /// The image: install.wim, install.esd, the first part of a split set (install.swm), or an ISO holding one
     #[arg(long, value_name = "PATH")]
     pub image: PathBuf,
     /// The image index to check (may be omitted when the image has one index)

@@ -13,7 +13,7 @@ use crate::report::cmtrace::Severity;
 
 #[derive(Args, Debug)]
 pub struct MatchArgs {
-    /// The image: install.wim, install.esd, the first part of a split set (install.swm)
+    /// The image: install.wim, install.esd, the first part of a split set (install.swm), or an ISO holding one
     pub image: PathBuf,
     #[command(flatten)]
     pub licence: LicenceArgs,
