@@ -1,7 +1,8 @@
 //! The firmware reader against real firmware: boots a Linux guest under qemu (SeaBIOS and
 //! OVMF) whose ACPI carries fixtures/firmware/pro/MSDM and fixtures/firmware/qemu/SLIC
 //! and whose SMBIOS type 1 names a maker and model, runs `oemgate firmware --json`
-//! inside it (tests/qemu/run.sh) and checks what the guest saw.
+//! inside it (tests/qemu/run.sh) and checks what the guest saw; then the gate runs in
+//! the guest on the live firmware (`check`, `match --select` on fixture images).
 //!
 //! Runs only with OEMGATE_QEMU_TESTS=1 (the CI test script sets it); otherwise it says
 //! it was skipped. When enabled, any failure fails the test.
@@ -105,6 +106,79 @@ fn check_common(which: &str, b: &Boot) {
     assert!(serial.contains("Professional (OEM:DM"), "{which}: text report missing");
 }
 
+/// The text the guest printed between `OEMGATE-{name}-BEGIN` and `-END`, and the exit code.
+fn gate_block(which: &str, serial: &str, name: &str) -> (String, i32) {
+    let clean = serial.replace('\r', "");
+    let begin = format!("OEMGATE-{name}-BEGIN\n");
+    let end = format!("OEMGATE-{name}-END\n");
+    let start = clean.find(&begin).unwrap_or_else(|| panic!("{which}: no {name} block in the guest output")) + begin.len();
+    let stop = start + clean[start..].find(&end).unwrap_or_else(|| panic!("{which}: {name} block not closed"));
+    let exit_tag = format!("OEMGATE-{name}-EXIT: ");
+    let code = clean
+        .lines()
+        .find_map(|l| l.strip_prefix(exit_tag.as_str()))
+        .unwrap_or_else(|| panic!("{which}: no exit code for {name}"))
+        .trim()
+        .parse()
+        .unwrap();
+    (clean[start..stop].to_string(), code)
+}
+
+fn gate_json(which: &str, serial: &str, name: &str) -> (Value, i32) {
+    let (text, code) = gate_block(which, serial, name);
+    let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{which}: {name}: bad JSON ({e}): {text}"));
+    (v, code)
+}
+
+fn outcome<'a>(v: &'a Value, id: &str) -> &'a str {
+    v["rules"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap()["outcome"].as_str().unwrap()
+}
+
+/// The gate on live firmware: the OA3 key, CPU and firmware type come from the machine.
+fn check_gate(which: &str, b: &Boot, firmware_type: &str) {
+    let serial = b.serial.as_str();
+    let msdm = std::fs::read(root().join("fixtures/firmware/pro/MSDM")).unwrap();
+    let key = String::from_utf8(msdm[56..85].to_vec()).unwrap();
+
+    // Windows 11 Pro x64 en-US on a Professional OEM:DM PC whose COA says 11, en-US: allowed.
+    let (v, code) = gate_json(which, serial, "CHECK-PRO");
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("allowed")), "{which}: {v}");
+    let l = &v["licensed"];
+    assert_eq!(l["edition"]["value"], "Professional", "{which}");
+    assert_eq!(l["edition"]["source"], "firmware", "{which}");
+    assert!(l["edition"]["evidence"].as_str().unwrap().contains("/sys/firmware/acpi/tables/MSDM"), "{which}: {l}");
+    assert_eq!(l["machine"]["cpu_arch"], "x64", "{which}");
+    assert_eq!(l["machine"]["firmware_type"], firmware_type, "{which}");
+    assert_eq!(l["firmware_key"]["key"], format!("XXXXX-XXXXX-XXXXX-XXXXX-{}", &key[24..]), "{which}");
+    for id in ["key-integrity", "edition", "version", "language", "arch"] {
+        assert_eq!(outcome(&v, id), "pass", "{which}: rule {id}: {v}");
+    }
+    assert!(!serial.contains(&key), "{which}: the full key appears in the guest's output");
+
+    // A Home image on the Professional PC: blocked by edition.
+    let (v, code) = gate_json(which, serial, "CHECK-HOME");
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("blocked")), "{which}: {v}");
+    assert_eq!(v["reasons"], serde_json::json!(["edition"]), "{which}");
+
+    // An x86 image: wrong edition everywhere; it boots under BIOS, not under 64-bit UEFI.
+    let (v, code) = gate_json(which, serial, "CHECK-X86");
+    assert_eq!(code, 1, "{which}: {v}");
+    match firmware_type {
+        "bios" => {
+            assert_eq!(outcome(&v, "arch"), "pass", "{which}: x86 boots under BIOS: {v}");
+            assert_eq!(v["reasons"], serde_json::json!(["edition"]), "{which}");
+        }
+        _ => {
+            assert_eq!(outcome(&v, "arch"), "fail", "{which}: 64-bit UEFI cannot boot x86: {v}");
+            assert_eq!(v["reasons"], serde_json::json!(["edition", "arch"]), "{which}");
+        }
+    }
+
+    // match --select picks the one index this PC may receive: 1 (Windows 11 Pro en-US).
+    let (text, code) = gate_block(which, serial, "SELECT");
+    assert_eq!((code, text.trim()), (0, "1"), "{which}");
+}
+
 #[test]
 fn qemu_seabios_and_ovmf_firmware_seen_from_inside_the_guest() {
     if !enabled() {
@@ -115,6 +189,7 @@ fn qemu_seabios_and_ovmf_firmware_seen_from_inside_the_guest() {
 
     let b = boot("seabios", &work);
     check_common("seabios", &b);
+    check_gate("seabios", &b, "bios");
     let v = &b.json;
     assert_eq!(v["firmware_type"], "bios");
     assert!(v["uefi_bitness"].is_null());
@@ -122,6 +197,7 @@ fn qemu_seabios_and_ovmf_firmware_seen_from_inside_the_guest() {
 
     let b = boot("ovmf", &work);
     check_common("ovmf", &b);
+    check_gate("ovmf", &b, "uefi");
     let v = &b.json;
     assert_eq!(v["firmware_type"], "uefi");
     assert_eq!(v["uefi_bitness"], 64);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Boot a tiny Linux guest under qemu whose firmware carries an MSDM (and a SLIC) table
-# and SMBIOS type 1 strings, run `oemgate firmware --json` inside it, and save the JSON.
+# and SMBIOS type 1 strings, run `oemgate firmware --json` inside it, and save the JSON;
+# then run `oemgate check` / `match --select` on fixture images against the live firmware.
 #
 #   tests/qemu/run.sh [seabios|ovmf|all]     (default: all)
 #
@@ -50,6 +51,9 @@ ln -s busybox "$RD/bin/sh"
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$RD/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$RD/etc/group"
 cp "$BIN" "$RD/bin/oemgate"
+# Images for the gate on live firmware (small fixtures made by wimlib).
+mkdir -p "$RD/images"
+cp "$ROOT/fixtures/images/pro.wim" "$ROOT/fixtures/images/multi.wim" "$RD/images/"
 EFIVARFS=$(ls "/lib/modules/$KVER/kernel/fs/efivarfs/efivarfs.ko" 2>/dev/null || true)
 [ -n "$EFIVARFS" ] && cp "$EFIVARFS" "$RD/efivarfs.ko"
 cat > "$RD/init" <<'INIT'
@@ -84,6 +88,21 @@ echo "OEMGATE-NONROOT-EXIT: $($B cat /tmp/nonroot.rc)"
 echo "OEMGATE-NONROOT-STDOUT-BYTES: $($B wc -c </tmp/nonroot.out)"
 echo "OEMGATE-NONROOT-STDERR: $($B cat /tmp/nonroot.err)"
 echo "OEMGATE-NONROOT-STDERR-LINES: $($B wc -l </tmp/nonroot.err)"
+# The gate on this machine's live firmware: OA3 key from the MSDM, CPU and firmware
+# type read live (no --machine-* declarations), the COA's version and language declared.
+gate() {
+  name=$1; shift
+  echo "OEMGATE-$name-BEGIN"
+  "$@" 2>/tmp/gate.err
+  rc=$?
+  echo "OEMGATE-$name-END"
+  echo "OEMGATE-$name-EXIT: $rc"
+  echo "OEMGATE-$name-STDERR: $($B head -c 300 /tmp/gate.err | $B tr '\n' ' ')"
+}
+gate CHECK-PRO /bin/oemgate check --image /images/pro.wim --licensed-version 11 --licensed-language en-US --json
+gate CHECK-HOME /bin/oemgate check --image /images/multi.wim --index 13 --licensed-version 11 --licensed-language en-US --json
+gate CHECK-X86 /bin/oemgate check --image /images/multi.wim --index 3 --licensed-version 10 --licensed-language ja-JP --json
+gate SELECT /bin/oemgate match /images/multi.wim --licensed-version 11 --licensed-language en-US --select
 $B sync
 $B poweroff -f
 INIT
