@@ -157,7 +157,7 @@ fn effect_word(e: Effect) -> &'static str {
 pub fn image_line(img: &ImageFacts) -> String {
     let o = |v: Option<&str>| v.unwrap_or("-").to_string();
     format!(
-        "index {}: {} — {}, {} ({}), {}, {}",
+        "index {}: {} - {}, {} ({}), {}, {}",
         img.index,
         o(img.name.as_deref()),
         o(img.edition_id.as_deref()),
@@ -177,7 +177,7 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
     let _ = writeln!(o, "  {:<10} {}", "edition", fact(l.edition.as_ref().map(|f| f.value.clone()), l.edition.as_ref().map(|f| &f.evidence)));
     if let (Some(d), Some(fw)) = (&l.declared_edition, &l.firmware_edition) {
         if d.value != fw.value {
-            let _ = writeln!(o, "  {:<10} {} declared ({}) — conflicts with the firmware", "", d.value, d.evidence);
+            let _ = writeln!(o, "  {:<10} {} declared ({}) - conflicts with the firmware", "", d.value, d.evidence);
         }
     }
     if let Some(k) = &l.firmware_key {
