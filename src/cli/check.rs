@@ -46,7 +46,7 @@ pub struct LicenceArgs {
     /// Do not look for an installed Windows
     #[arg(long)]
     pub no_offline_os: bool,
-    /// Policy file (TOML): Software Assurance, downgrade rights, unknown → block|warn|note, approved images
+    /// Policy file (TOML): Software Assurance, downgrade rights, unknown -> block|warn|note, approved images
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// Append CMTrace log lines to FILE (default inside a task sequence: %_SMSTSLogPath%\oemgate.log)
