@@ -531,3 +531,44 @@ fn match_lists_every_index() {
     assert_eq!(verdicts.iter().filter(|v| **v == "allowed").count(), 3, "1 exactly, 10 and 11 by downgrade rights: {verdicts:?}");
     assert_eq!(j["indexes"][3]["reasons"], serde_json::json!(["edition"]), "index 4 is ProfessionalN");
 }
+
+fn sha256sum(path: &str) -> String {
+    let sum = Command::new("sha256sum").arg(path).output().expect("sha256sum");
+    String::from_utf8(sum.stdout).unwrap().split_whitespace().next().unwrap().to_string()
+}
+
+/// A split set is approved only when every part is; an ISO is approved as a whole (here
+/// one holding a split set, which used to fail: its parts are inside the ISO).
+#[test]
+fn approved_image_hashes_split_sets_and_isos() {
+    let f = fw("pro");
+    let parts: Vec<String> = ["install.swm", "install2.swm", "install3.swm"].iter().map(|p| img(p)).collect();
+    let digests: Vec<String> = parts.iter().map(|p| sha256sum(p)).collect();
+    let run_with = |image: &str, approved: &[String], name: &str| {
+        let pol = tmp(name);
+        let list: Vec<String> = approved.iter().map(|d| format!("\"{d}\"")).collect();
+        std::fs::write(&pol, format!("approved_images = [{}]\n", list.join(", "))).unwrap();
+        let args = [
+            "check", "--image", image, "--index", "1", "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11",
+            "--licensed-language", "en-US", "--json", "--machine-arch", "x64", "--machine-firmware", "bios", "--policy",
+            pol.to_str().unwrap(),
+        ];
+        let r = run(&args);
+        let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+        (r, j)
+    };
+    let (r, j) = run_with(&parts[0], &digests, "swm-all.toml");
+    expect(&r, &j, 0, "allowed", &[]);
+    let got: Vec<&str> = j["image"]["sha256"].as_array().unwrap().iter().map(|h| h["sha256"].as_str().unwrap()).collect();
+    assert_eq!(got, digests.iter().map(String::as_str).collect::<Vec<_>>(), "every part hashed, in order");
+    let (r, j) = run_with(&parts[0], &digests[..2], "swm-two.toml");
+    expect(&r, &j, 1, "blocked", &["approved-image"]);
+
+    let iso = root().join("fixtures/iso/udf-only.iso");
+    let iso = iso.to_str().unwrap();
+    let (r, j) = run_with(iso, &[sha256sum(iso)], "iso.toml");
+    assert_ne!(r.code, 4, "{}", r.stderr);
+    let rule = j["rules"].as_array().unwrap().iter().find(|x| x["id"] == "approved-image").unwrap();
+    assert_eq!(rule["outcome"], "pass", "{rule}");
+    assert_eq!(j["image"]["sha256"].as_array().unwrap().len(), 1, "the ISO itself is hashed");
+}

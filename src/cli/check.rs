@@ -1,8 +1,7 @@
-use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use clap::Args;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
@@ -119,43 +118,25 @@ pub(super) fn hashes(rep: &ImageReport, policy: &Policy) -> Result<Vec<FileHash>
     if policy.approved_images.is_empty() {
         return Ok(Vec::new());
     }
-    let dir = Path::new(&rep.path).parent().map(Path::to_path_buf).unwrap_or_default();
+    let show_progress = std::io::stderr().is_terminal();
     let mut out = Vec::new();
-    for (i, part) in rep.parts.iter().enumerate() {
-        let path = if i == 0 { PathBuf::from(&rep.path) } else { dir.join(Path::new(&part.name).file_name().unwrap_or_default()) };
-        let path = if path.exists() { path } else { PathBuf::from(&part.name) };
-        out.push(FileHash { file: path.display().to_string(), sha256: sha256_file(&path)? });
-    }
-    Ok(out)
-}
-
-fn sha256_file(path: &Path) -> Result<String> {
-    let shown = path.display().to_string();
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(format!("{shown}: cannot open"), &e))?;
-    let total = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let progress = std::io::stderr().is_terminal();
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let (mut done, mut last_pct) = (0u64, u64::MAX);
-    loop {
-        let n = f.read(&mut buf).map_err(|e| Error::io(format!("{shown}: read"), &e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        done += n as u64;
-        if progress && total > 0 {
-            let pct = done * 100 / total;
-            if pct != last_pct {
+    for path in image::digest::image_files(rep) {
+        let shown = path.display().to_string();
+        let mut last_pct = u64::MAX;
+        let mut progress = |done: u64, total: u64| {
+            let pct = if total > 0 { done * 100 / total } else { 100 };
+            if show_progress && pct != last_pct {
                 eprint!("\rhashing {shown}: {pct:3}%");
                 last_pct = pct;
             }
+        };
+        let sha256 = image::digest::sha256_file(&path, &mut progress)?;
+        if show_progress {
+            eprintln!();
         }
+        out.push(FileHash { file: shown, sha256 });
     }
-    if progress {
-        eprintln!();
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(out)
 }
 
 /// Write the CMTrace entries where asked (or inside a task sequence). A log that

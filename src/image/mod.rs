@@ -3,6 +3,7 @@
 //! returns facts; nothing prints.
 
 pub mod iso;
+pub mod digest;
 pub mod product;
 pub mod wim;
 
