@@ -124,7 +124,7 @@ pub(super) fn hashes(rep: &ImageReport, policy: &Policy) -> Result<Vec<FileHash>
         let shown = path.display().to_string();
         let mut last_pct = u64::MAX;
         let mut progress = |done: u64, total: u64| {
-            let pct = if total > 0 { done * 100 / total } else { 100 };
+            let pct = (done * 100).checked_div(total).unwrap_or(100);
             if show_progress && pct != last_pct {
                 eprint!("\rhashing {shown}: {pct:3}%");
                 last_pct = pct;
