@@ -32,6 +32,8 @@ const GVLK: &[(&[&str], &str, &str)] = &[
     (&["Windows 7"], "ProfessionalN", "MRPKT-YTG23-K7D7T-X2JMM-QY7MG"),
     (&["Windows 7"], "Enterprise", "33PXH-7Y6KF-2VJC9-XBBR8-HVTHH"),
     (&["Windows 7"], "EnterpriseN", "YDRBP-3D83W-TY26F-D46B2-XCKRJ"),
+    (&["Windows Server 2025"], "ServerStandard", "TVRH6-WHNXV-R9WG3-9XRFY-MY832"),
+    (&["Windows Server 2025"], "ServerDatacenter", "D764K-2NDRG-47T6Q-P8T8W-YP6DF"),
     (&["Windows Server 2022"], "ServerStandard", "VDYBN-27WPP-V4HQT-9VMD4-VMK7H"),
     (&["Windows Server 2022"], "ServerDatacenter", "WX4NM-KYWYW-QJJR4-XV3QB-6VM33"),
     (&["Windows Server 2019"], "ServerStandard", "N69G4-B89J2-4G8F4-WWYCC-J464C"),
@@ -145,6 +147,7 @@ mod tests {
         assert_eq!(kms_client_key("Windows 11", "Professional"), Some("W269N-WFGWX-YVC9B-4J6C9-T83GX"));
         assert_eq!(kms_client_key("Windows 10", "enterprise"), Some("NPPR9-FWDCX-D2C8J-H872K-2YT43"));
         assert_eq!(kms_client_key("Windows Server 2022", "ServerDatacenterCore"), Some("WX4NM-KYWYW-QJJR4-XV3QB-6VM33"));
+        assert_eq!(kms_client_key("Windows Server 2025", "ServerDatacenter"), Some("D764K-2NDRG-47T6Q-P8T8W-YP6DF"));
         assert_eq!(kms_client_key("Windows 11", "Core"), None);
     }
 }
