@@ -19,7 +19,8 @@ pub fn check(i: &Input) -> RuleResult {
             ID,
             Outcome::Unknown,
             format!(
-                "image is {image}; the licensed version is unknown (an OA3 key serves Windows 10 and 11 alike): declare --licensed-version or give --offline-os"
+                "image is {image}; the licensed version is unknown ({}): declare --licensed-version or give --offline-os",
+                if image.server { "an OA3 key does not name the Server release" } else { "an OA3 key serves Windows 10 and 11 alike" }
             ),
         )
         .with(img_ev);
