@@ -156,6 +156,9 @@ fn effect_word(e: Effect) -> &'static str {
 
 pub fn image_line(img: &ImageFacts) -> String {
     let o = |v: Option<&str>| v.unwrap_or("-").to_string();
+    if img.edition_id.is_none() && img.version.is_none() && img.arch.is_none() {
+        return format!("index {}: {} (no Windows edition, version or architecture in the image's metadata)", img.index, o(img.name.as_deref()));
+    }
     format!(
         "index {}: {} - {}, {} ({}), {}, {}",
         img.index,
@@ -246,7 +249,7 @@ pub fn check_table(l: &LicensedFacts, img: &ImageFacts, v: &Verdict, verbose: bo
     let _ = writeln!(o, "{}", st.bold("Rules"));
     rules_block(&mut o, v, verbose, st);
     summary(&mut o, v);
-    if v.decision != Decision::Blocked {
+    if v.decision == Decision::Allowed {
         let _ = writeln!(o, "{} {}", st.bold("Activation:"), v.activation.message);
     }
     o
