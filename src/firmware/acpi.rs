@@ -141,6 +141,22 @@ pub fn parse_header(table: &[u8], expected: Option<&[u8; 4]>, structure: &'stati
     })
 }
 
+/// The 36-byte header of a table of `len` bytes, checksum byte 0 (set it with
+/// [`fix_checksum`] once the body is in place). For tests and fixtures.
+pub fn header_bytes(sig: &[u8; 4], len: u32, revision: u8, oem_id: &[u8; 6], oem_table_id: &[u8; 8]) -> Vec<u8> {
+    let mut t = Vec::with_capacity(HEADER_LEN);
+    t.extend_from_slice(sig);
+    t.extend_from_slice(&len.to_le_bytes());
+    t.push(revision);
+    t.push(0);
+    t.extend_from_slice(oem_id);
+    t.extend_from_slice(oem_table_id);
+    t.extend_from_slice(&1u32.to_le_bytes()); // OEM revision
+    t.extend_from_slice(b"ACPI"); // creator id
+    t.extend_from_slice(&0x0004_0000u32.to_le_bytes()); // creator revision
+    t
+}
+
 /// Recompute the checksum byte so the table sums to zero (fixtures, tests).
 pub fn fix_checksum(table: &mut [u8]) {
     if table.len() < HEADER_LEN {

@@ -102,16 +102,7 @@ pub fn parse(table: &[u8]) -> Result<Msdm> {
 /// Build an MSDM table around `key` (29 bytes expected, not checked) with a correct
 /// checksum. For tests and fixtures.
 pub fn build(key: &[u8], oem_id: &[u8; 6], oem_table_id: &[u8; 8]) -> Vec<u8> {
-    let mut t = Vec::with_capacity(MSDM_LEN);
-    t.extend_from_slice(b"MSDM");
-    t.extend_from_slice(&((KEY_OFFSET + key.len()) as u32).to_le_bytes());
-    t.push(3);
-    t.push(0);
-    t.extend_from_slice(oem_id);
-    t.extend_from_slice(oem_table_id);
-    t.extend_from_slice(&1u32.to_le_bytes());
-    t.extend_from_slice(b"ACPI");
-    t.extend_from_slice(&0x0004_0000u32.to_le_bytes());
+    let mut t = acpi::header_bytes(b"MSDM", (KEY_OFFSET + key.len()) as u32, 3, oem_id, oem_table_id);
     for v in [1u32, 0, 1, 0, key.len() as u32] {
         t.extend_from_slice(&v.to_le_bytes());
     }

@@ -143,16 +143,7 @@ pub fn parse(table: &[u8]) -> Result<Slic> {
 /// Build a SLIC table (dummy modulus and signature) with a correct checksum. For tests
 /// and fixtures.
 pub fn build(oem_id: &[u8; 6], oem_table_id: &[u8; 8], major: u16, minor: u16) -> Vec<u8> {
-    let mut t = Vec::with_capacity(SLIC_LEN);
-    t.extend_from_slice(b"SLIC");
-    t.extend_from_slice(&(SLIC_LEN as u32).to_le_bytes());
-    t.push(1);
-    t.push(0);
-    t.extend_from_slice(oem_id);
-    t.extend_from_slice(oem_table_id);
-    t.extend_from_slice(&1u32.to_le_bytes());
-    t.extend_from_slice(b"ACPI");
-    t.extend_from_slice(&0x0004_0000u32.to_le_bytes());
+    let mut t = acpi::header_bytes(b"SLIC", SLIC_LEN as u32, 1, oem_id, oem_table_id);
     // public key
     t.extend_from_slice(&0u32.to_le_bytes());
     t.extend_from_slice(&PUBKEY_LEN.to_le_bytes());
