@@ -46,14 +46,8 @@ struct CheckJson<'a> {
     activation: &'a Advice,
 }
 
-fn to_json<T: Serialize>(doc: &T) -> String {
-    let mut s = serde_json::to_string_pretty(doc).expect("serialising plain data cannot fail");
-    s.push('\n');
-    s
-}
-
 pub fn check_json(licensed: &LicensedFacts, image: &ImageFacts, v: &Verdict) -> String {
-    to_json(&CheckJson {
+    super::to_json(&CheckJson {
         oemgate: env!("CARGO_PKG_VERSION"),
         command: "check",
         verdict: v.decision.as_str(),
@@ -122,7 +116,7 @@ pub fn match_json(path: &str, licensed: &LicensedFacts, results: &[(ImageFacts, 
             activation: &v.activation,
         })
         .collect();
-    to_json(&MatchJson { oemgate: env!("CARGO_PKG_VERSION"), command: "match", image: path, licensed, indexes, selection })
+    super::to_json(&MatchJson { oemgate: env!("CARGO_PKG_VERSION"), command: "match", image: path, licensed, indexes, selection })
 }
 
 fn decision_word(d: Decision, st: Style) -> String {

@@ -12,9 +12,7 @@ pub fn json(facts: &FirmwareFacts, show_key: bool) -> String {
     if let Value::Object(m) = &mut v {
         m.insert("command".into(), json!("firmware"));
     }
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
+    super::to_json(&v)
 }
 
 /// The facts as a JSON value: the serialised facts plus `oa3.key_masked` (and `oa3.key`

@@ -21,9 +21,7 @@ struct InspectJson<'a> {
 
 pub fn json(rep: &ImageReport) -> String {
     let doc = InspectJson { oemgate: env!("CARGO_PKG_VERSION"), report: rep };
-    let mut s = serde_json::to_string_pretty(&doc).expect("serialising plain data cannot fail");
-    s.push('\n');
-    s
+    super::to_json(&doc)
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {

@@ -1,8 +1,15 @@
 //! Reporters: turn facts and verdicts into text for people (tables, colour),
 //! JSON for scripts, and CMTrace log lines. Nothing here reads input files.
 
+pub mod check;
+pub mod cmtrace;
 pub mod firmware;
 pub mod inspect;
 pub mod style;
-pub mod check;
-pub mod cmtrace;
+
+/// Pretty JSON with a final newline: what every `--json` prints.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(doc: &T) -> String {
+    let mut s = serde_json::to_string_pretty(doc).expect("serialising plain data cannot fail");
+    s.push('\n');
+    s
+}
