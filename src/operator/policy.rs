@@ -162,7 +162,15 @@ impl Policy {
         if meta.len() > MAX_POLICY_BYTES {
             return Err(Error::TooLarge { structure: "policy file", offset: 0, size: meta.len(), limit: MAX_POLICY_BYTES }.in_file(shown));
         }
-        let bytes = std::fs::read(path).map_err(|e| Error::io(format!("{shown}: cannot read policy file"), &e))?;
+        // The size above is 0 for pipes and devices (`--policy /dev/stdin`): read at
+        // most one byte past the limit whatever the metadata said.
+        let mut bytes = Vec::new();
+        let file = std::fs::File::open(path).map_err(|e| Error::io(format!("{shown}: cannot open policy file"), &e))?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_POLICY_BYTES + 1), &mut bytes)
+            .map_err(|e| Error::io(format!("{shown}: cannot read policy file"), &e))?;
+        if bytes.len() as u64 > MAX_POLICY_BYTES {
+            return Err(Error::TooLarge { structure: "policy file", offset: 0, size: bytes.len() as u64, limit: MAX_POLICY_BYTES }.in_file(shown));
+        }
         let text = String::from_utf8(bytes)
             .map_err(|e| Error::malformed("policy file", e.utf8_error().valid_up_to() as u64, "not UTF-8 text").in_file(&shown))?;
         Policy::parse(&text, &shown)
@@ -199,6 +207,15 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A device or pipe reports size 0; reading it must stop at the limit, not
+    /// allocate until memory runs out.
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_policy_file_is_refused_at_the_limit() {
+        let e = Policy::load(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.to_string().contains(&format!("exceeds the limit of {MAX_POLICY_BYTES} bytes")), "{e}");
+    }
 
     #[test]
     fn defaults_block_edition_and_arch_and_warn_version_and_language() {

@@ -203,7 +203,31 @@ pub struct Iso {
     /// [`Filesystem::open_noting`]).
     pub note: Option<String>,
     src: Arc<dyn ReadAt>,
-    dirs: RefCell<HashMap<u64, Rc<Vec<DirEntry>>>>,
+    dirs: RefCell<HashMap<u64, Rc<Dir>>>,
+}
+
+/// A directory read once: its entries, and the first entry of each name folded to
+/// lowercase, so that a lookup costs one hash probe, not a scan of the directory (a
+/// split-set header makes the reader look up to 65535 part names in `sources/`).
+struct Dir {
+    entries: Vec<DirEntry>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Dir {
+    fn new(entries: Vec<DirEntry>) -> Dir {
+        let mut by_name = HashMap::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            by_name.entry(e.name.to_lowercase()).or_insert(i);
+        }
+        Dir { entries, by_name }
+    }
+
+    /// The first entry named `name` in the sense of [`same_name`] (which holds exactly
+    /// when the lowercase forms are equal).
+    fn find(&self, name: &str) -> Option<&DirEntry> {
+        self.by_name.get(&name.to_lowercase()).map(|&i| &self.entries[i])
+    }
 }
 
 impl Iso {
@@ -222,11 +246,11 @@ impl Iso {
         &self.src
     }
 
-    fn entries(&self, dir: &Node) -> Result<Rc<Vec<DirEntry>>> {
+    fn entries(&self, dir: &Node) -> Result<Rc<Dir>> {
         if let Some(e) = self.dirs.borrow().get(&dir.id) {
             return Ok(e.clone());
         }
-        let e = Rc::new(self.fs.read_dir(&*self.src, dir)?);
+        let e = Rc::new(Dir::new(self.fs.read_dir(&*self.src, dir)?));
         self.dirs.borrow_mut().insert(dir.id, e.clone());
         Ok(e)
     }
@@ -240,7 +264,7 @@ impl Iso {
                 return Ok(None);
             }
             let entries = self.entries(&node)?;
-            let Some(e) = entries.iter().find(|e| same_name(&e.name, comp)) else {
+            let Some(e) = entries.find(comp) else {
                 return Ok(None);
             };
             node = self.fs.resolve(&*self.src, e)?;
@@ -289,7 +313,7 @@ impl Iso {
         if depth >= MAX_DEPTH {
             return Err(Error::malformed("ISO directory", dir.id, format!("deeper than {MAX_DEPTH} levels")));
         }
-        for e in self.entries(dir)?.iter() {
+        for e in self.entries(dir)?.entries.iter() {
             if out.len() >= MAX_LISTED {
                 return Err(Error::malformed("ISO directory", dir.id, format!("more than {MAX_LISTED} entries")));
             }

@@ -30,6 +30,11 @@ pub const MAX_HIVE_BYTES: u64 = 1 << 30;
 pub const MAX_ENTRIES: u32 = 1 << 16;
 /// Deepest key path looked up.
 pub const MAX_PATH_DEPTH: usize = 32;
+/// Most cell bytes read through one open hive, in all. The lookups made of a real
+/// SOFTWARE or SYSTEM hive read well under 1 MiB; without this budget, lists that
+/// name the same 1 MiB cell (or overlapping cells) tens of thousands of times make a
+/// hive of about 1 MiB cost tens of GiB of reads per lookup.
+pub const MAX_READ_BYTES: u64 = 64 << 20;
 
 /// An open hive: its source and validated base block.
 pub struct Hive<S: ReadAt> {
@@ -37,6 +42,8 @@ pub struct Hive<S: ReadAt> {
     pub base: BaseBlock,
     /// Warnings about the hive (e.g. a dirty hive whose transaction logs were not applied).
     pub warnings: Vec<String>,
+    /// Cell bytes read so far, bounded by [`MAX_READ_BYTES`].
+    read_bytes: std::cell::Cell<u64>,
 }
 
 impl Hive<FileSource> {
@@ -68,12 +75,24 @@ impl<S: ReadAt> Hive<S> {
                 base.primary_sequence, base.secondary_sequence
             ));
         }
-        Ok(Hive { src, base, warnings })
+        Ok(Hive { src, base, warnings, read_bytes: std::cell::Cell::new(0) })
     }
 
     /// The bytes of the allocated cell at hive-bins-relative `offset` (without the size field).
+    /// Fails once the cells read through this hive exceed [`MAX_READ_BYTES`] in all.
     pub fn cell(&self, offset: u32) -> Result<Vec<u8>> {
-        cell::read_cell(&self.src, self.base.hive_bins_data_size, offset)
+        let data = cell::read_cell(&self.src, self.base.hive_bins_data_size, offset)?;
+        let total = self.read_bytes.get().saturating_add(data.len() as u64);
+        if total > MAX_READ_BYTES {
+            return Err(Error::TooLarge {
+                structure: "regf cells read (lists naming the same or overlapping cells)",
+                offset: base_block::SIZE as u64 + u64::from(offset),
+                size: total,
+                limit: MAX_READ_BYTES,
+            });
+        }
+        self.read_bytes.set(total);
+        Ok(data)
     }
 
     /// The root key.
