@@ -196,6 +196,14 @@ fn split_set_with_missing_or_foreign_part() {
     let run = oemgate(["inspect", p.to_str().unwrap()]);
     assert_eq!(run.code, 4);
     assert!(run.stderr.contains("part number: expected 2, found 3"), "{}", run.stderr);
+    // A header claiming 65,535 parts: the message names a few, not all (one short line).
+    let lone = t.path().join("lone.swm");
+    fs::copy(fixture("images/install.swm"), &lone).unwrap();
+    patch(&lone, 42, &u16::MAX.to_le_bytes());
+    let run = oemgate(["inspect", lone.to_str().unwrap()]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(run.stderr.contains("65534 of 65535 parts missing: ") && run.stderr.contains("and 65529 more"), "{}", run.stderr);
+    assert!(run.stderr.len() < 400, "{} bytes", run.stderr.len());
     // Given a later part instead of the first.
     let run = oemgate(["inspect", fixture("images/install2.swm").to_str().unwrap()]);
     assert_eq!(run.code, 4);

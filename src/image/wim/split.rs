@@ -59,7 +59,12 @@ pub fn check_set(
         parts.push(PartInfo { number: n, name: src.name(), size: src.len() });
     }
     if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().map(|n| part_name(&first.name(), *n)).collect();
+        // Name a few; a damaged header may claim 65,535 parts.
+        const SHOWN: usize = 5;
+        let mut names: Vec<String> = missing.iter().take(SHOWN).map(|n| part_name(&first.name(), *n)).collect();
+        if missing.len() > SHOWN {
+            names.push(format!("and {} more", missing.len() - SHOWN));
+        }
         return Err(Error::NotFound {
             what: format!(
                 "split WIM set incomplete: {} of {total} parts missing: {}",
