@@ -60,7 +60,10 @@ impl Error {
 
     pub fn io(what: impl Into<String>, err: &std::io::Error) -> Error {
         if err.kind() == std::io::ErrorKind::PermissionDenied {
-            return Error::PermissionDenied { what: what.into(), hint: "permission denied (run as root / Administrator)" };
+            return Error::PermissionDenied {
+                what: what.into(),
+                hint: "permission denied (run as root / Administrator)",
+            };
         }
         Error::Io { what: what.into(), message: err.to_string() }
     }
@@ -83,10 +86,9 @@ impl fmt::Display for Error {
             Error::BadMagic { structure, offset, expected, actual } => {
                 write!(f, "{structure} at offset {offset}: bad signature: expected {expected}, found {actual}")
             }
-            Error::Truncated { structure, offset, needed, available } => write!(
-                f,
-                "{structure} at offset {offset}: truncated: needs {needed} bytes, only {available} available"
-            ),
+            Error::Truncated { structure, offset, needed, available } => {
+                write!(f, "{structure} at offset {offset}: truncated: needs {needed} bytes, only {available} available")
+            }
             Error::InvalidField { structure, offset, field, expected, actual } => {
                 write!(f, "{structure} at offset {offset}: {field}: expected {expected}, found {actual}")
             }

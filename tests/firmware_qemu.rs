@@ -111,7 +111,8 @@ fn gate_block(which: &str, serial: &str, name: &str) -> (String, i32) {
     let clean = serial.replace('\r', "");
     let begin = format!("OEMGATE-{name}-BEGIN\n");
     let end = format!("OEMGATE-{name}-END\n");
-    let start = clean.find(&begin).unwrap_or_else(|| panic!("{which}: no {name} block in the guest output")) + begin.len();
+    let start =
+        clean.find(&begin).unwrap_or_else(|| panic!("{which}: no {name} block in the guest output")) + begin.len();
     let stop = start + clean[start..].find(&end).unwrap_or_else(|| panic!("{which}: {name} block not closed"));
     let exit_tag = format!("OEMGATE-{name}-EXIT: ");
     let code = clean

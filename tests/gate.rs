@@ -32,7 +32,8 @@ fn policy(name: &str) -> String {
 
 fn tmp(name: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!("oemgate-gate-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let d =
+        std::env::temp_dir().join(format!("oemgate-gate-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
     std::fs::create_dir_all(&d).unwrap();
     d.join(name)
 }
@@ -54,7 +55,11 @@ struct Run {
 
 fn run(args: &[&str]) -> Run {
     let o = oemgate(args);
-    Run { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into(),
+        stderr: String::from_utf8_lossy(&o.stderr).into(),
+    }
 }
 
 /// `check --json` on multi.wim index `index` with firmware dump `firmware` and extra args.
@@ -64,7 +69,8 @@ fn check(firmware: &str, index: &str, extra: &[&str]) -> (Run, serde_json::Value
     args.extend_from_slice(&MACHINE);
     args.extend_from_slice(extra);
     let r = run(&args);
-    let json = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", r.stdout, r.stderr));
+    let json = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", r.stdout, r.stderr));
     (r, json)
 }
 
@@ -98,7 +104,18 @@ fn case_professional_oem_dm_en_us_windows_11_allow() {
     // The single-index image needs no --index.
     let p = img("pro.wim");
     let f = fw("pro");
-    let mut args = vec!["check", "--image", &p, "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US"];
+    let mut args = vec![
+        "check",
+        "--image",
+        &p,
+        "--acpi-dir",
+        &f,
+        "--no-offline-os",
+        "--licensed-version",
+        "11",
+        "--licensed-language",
+        "en-US",
+    ];
     args.extend_from_slice(&MACHINE);
     let r = run(&args);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
@@ -141,7 +158,8 @@ fn case_professional_without_sa_vs_enterprise_blocks_enterprise_upgrade() {
 
 #[test]
 fn case_professional_with_sa_vs_enterprise_allows() {
-    let (r, j) = check("pro", "9", &["--licensed-version", "11", "--licensed-language", "en-US", "--software-assurance"]);
+    let (r, j) =
+        check("pro", "9", &["--licensed-version", "11", "--licensed-language", "en-US", "--software-assurance"]);
     expect(&r, &j, 0, "allowed", &[]);
     assert_eq!(j["activation"]["kms_client_key"], "NPPR9-FWDCX-D2C8J-H872K-2YT43");
     let p = policy("sa.toml");
@@ -151,7 +169,8 @@ fn case_professional_with_sa_vs_enterprise_allows() {
 
 #[test]
 fn case_core_with_sa_vs_enterprise_blocks() {
-    let (r, j) = check("core", "9", &["--licensed-version", "11", "--licensed-language", "en-US", "--software-assurance"]);
+    let (r, j) =
+        check("core", "9", &["--licensed-version", "11", "--licensed-language", "en-US", "--software-assurance"]);
     expect(&r, &j, 1, "blocked", &["enterprise-upgrade"]);
 }
 
@@ -232,7 +251,11 @@ fn other_oem_editions_pass_only_their_own_image() {
 fn unknown_key_group_cannot_decide_until_declared() {
     let (r, j) = check("unknown-group", "1", &["--licensed-version", "11", "--licensed-language", "en-US"]);
     expect(&r, &j, 3, "cannot-decide", &["edition"]);
-    let (r, j) = check("unknown-group", "1", &["--licensed-version", "11", "--licensed-language", "en-US", "--licensed-edition", "Professional"]);
+    let (r, j) = check(
+        "unknown-group",
+        "1",
+        &["--licensed-version", "11", "--licensed-language", "en-US", "--licensed-edition", "Professional"],
+    );
     expect(&r, &j, 0, "allowed", &[]);
     assert!(rule(&j, "edition")["message"].as_str().unwrap().contains("maps to no known edition"), "{}", r.stdout);
 }
@@ -240,16 +263,33 @@ fn unknown_key_group_cannot_decide_until_declared() {
 #[test]
 fn a_single_dumped_msdm_file_works_like_a_directory() {
     let (i, m) = (img("multi.wim"), root().join("fixtures/firmware/core/MSDM").display().to_string());
-    let mut args = vec!["check", "--image", &i, "--index", "8", "--from-file", &m, "--no-offline-os", "--licensed-language", "ja-JP", "--json"];
+    let mut args = vec![
+        "check",
+        "--image",
+        &i,
+        "--index",
+        "8",
+        "--from-file",
+        &m,
+        "--no-offline-os",
+        "--licensed-language",
+        "ja-JP",
+        "--json",
+    ];
     args.extend_from_slice(&MACHINE);
     let r = run(&args);
-    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr));
+    let j: serde_json::Value =
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr));
     expect(&r, &j, 1, "blocked", &["edition"]);
 }
 
 #[test]
 fn operator_declaration_conflicting_with_firmware_blocks_edition() {
-    let (r, j) = check("core", "1", &["--licensed-edition", "Professional", "--licensed-version", "11", "--licensed-language", "en-US"]);
+    let (r, j) = check(
+        "core",
+        "1",
+        &["--licensed-edition", "Professional", "--licensed-version", "11", "--licensed-language", "en-US"],
+    );
     expect(&r, &j, 1, "blocked", &["edition"]);
     let m = rule(&j, "edition")["message"].as_str().unwrap();
     assert!(m.contains("operator declares Professional") && m.contains("Core"), "{m}");
@@ -283,23 +323,88 @@ fn the_key_is_masked_unless_show_key() {
 #[test]
 fn dumps_say_nothing_of_the_machine_so_arch_is_unknown_until_declared() {
     let (f, i) = (fw("pro"), img("multi.wim"));
-    let base = ["check", "--image", &i, "--index", "1", "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US", "--json"];
+    let base = [
+        "check",
+        "--image",
+        &i,
+        "--index",
+        "1",
+        "--acpi-dir",
+        &f,
+        "--no-offline-os",
+        "--licensed-version",
+        "11",
+        "--licensed-language",
+        "en-US",
+        "--json",
+    ];
     let r = run(&base);
     let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     expect(&r, &j, 3, "cannot-decide", &["arch"]);
     // x86 on 64-bit UEFI cannot boot; x86 on BIOS can; arm64 cannot run on x64.
     let x86 = |firmware: &str| {
         let (f, i) = (fw("core"), img("multi.wim"));
-        run(&["check", "--image", &i, "--index", "3", "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "10", "--licensed-language", "ja-JP",
-              "--machine-arch", "x64", "--machine-firmware", firmware]).code
+        run(&[
+            "check",
+            "--image",
+            &i,
+            "--index",
+            "3",
+            "--acpi-dir",
+            &f,
+            "--no-offline-os",
+            "--licensed-version",
+            "10",
+            "--licensed-language",
+            "ja-JP",
+            "--machine-arch",
+            "x64",
+            "--machine-firmware",
+            firmware,
+        ])
+        .code
     };
     assert_eq!(x86("uefi64"), 1);
     assert_eq!(x86("bios"), 0);
     assert_eq!(x86("uefi32"), 0);
     let (f, i) = (fw("enterprise"), img("multi.wim"));
-    let r = run(&["check", "--image", &i, "--index", "2", "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US", "--machine-arch", "x64", "--machine-firmware", "uefi64"]);
+    let r = run(&[
+        "check",
+        "--image",
+        &i,
+        "--index",
+        "2",
+        "--acpi-dir",
+        &f,
+        "--no-offline-os",
+        "--licensed-version",
+        "11",
+        "--licensed-language",
+        "en-US",
+        "--machine-arch",
+        "x64",
+        "--machine-firmware",
+        "uefi64",
+    ]);
     assert_eq!(r.code, 1, "arm64 image on x64: {}", r.stdout);
-    let r = run(&["check", "--image", &i, "--index", "2", "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US", "--machine-arch", "arm64", "--machine-firmware", "uefi64"]);
+    let r = run(&[
+        "check",
+        "--image",
+        &i,
+        "--index",
+        "2",
+        "--acpi-dir",
+        &f,
+        "--no-offline-os",
+        "--licensed-version",
+        "11",
+        "--licensed-language",
+        "en-US",
+        "--machine-arch",
+        "arm64",
+        "--machine-firmware",
+        "uefi64",
+    ]);
     assert_eq!(r.code, 0, "arm64 image on arm64: {}", r.stdout);
     let r = run(&["check", "--image", &i, "--index", "2", "--acpi-dir", &f, "--machine-arch", "sparc"]);
     assert_eq!(r.code, 2);
@@ -341,7 +446,10 @@ fn exit_4_for_unreadable_input() {
     // A directory that holds no Windows.
     let empty = tmp("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    assert_eq!(run(&["check", "--image", &i, "--index", "1", "--acpi-dir", &f, "--offline-os", empty.to_str().unwrap()]).code, 4);
+    assert_eq!(
+        run(&["check", "--image", &i, "--index", "1", "--acpi-dir", &f, "--offline-os", empty.to_str().unwrap()]).code,
+        4
+    );
     // A missing firmware dump directory.
     assert_eq!(run(&["check", "--image", &i, "--index", "1", "--acpi-dir", "/nonexistent/acpi"]).code, 4);
 }
@@ -351,26 +459,64 @@ fn exit_4_for_unreadable_input() {
 #[test]
 fn json_shape_is_stable() {
     let (_, j) = check("pro", "1", &["--licensed-version", "11", "--licensed-language", "en-US"]);
-    for key in ["oemgate", "command", "verdict", "exit_code", "reasons", "warnings", "rules", "licensed", "image", "activation"] {
+    for key in [
+        "oemgate",
+        "command",
+        "verdict",
+        "exit_code",
+        "reasons",
+        "warnings",
+        "rules",
+        "licensed",
+        "image",
+        "activation",
+    ] {
         assert!(j.get(key).is_some(), "missing {key}");
     }
     assert_eq!(j["command"], "check");
     let ids: Vec<&str> = j["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["key-integrity", "edition", "enterprise-upgrade", "version", "language", "arch", "media", "kms-marker", "approved-image"]);
+    assert_eq!(
+        ids,
+        [
+            "key-integrity",
+            "edition",
+            "enterprise-upgrade",
+            "version",
+            "language",
+            "arch",
+            "media",
+            "kms-marker",
+            "approved-image"
+        ]
+    );
     for r in j["rules"].as_array().unwrap() {
         for key in ["id", "outcome", "effect", "message", "evidence"] {
             assert!(r.get(key).is_some(), "rule lacks {key}");
         }
         assert!(["pass", "fail", "unknown", "skip"].contains(&r["outcome"].as_str().unwrap()));
     }
-    assert!(rule(&j, "edition")["evidence"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().contains("MSDM")
-        || e.as_str().unwrap().contains("firmware")));
+    assert!(
+        rule(&j, "edition")["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("MSDM") || e.as_str().unwrap().contains("firmware"))
+    );
     assert_eq!(j["image"]["index"], 1);
     assert_eq!(j["image"]["edition_id"], "Professional");
     assert_eq!(j["image"]["arch"], "x64");
     assert_eq!(j["image"]["default_language"], "en-US");
     assert_eq!(j["image"]["generation"]["name"], "Windows 11");
-    for key in ["edition", "firmware_edition", "declared_edition", "version", "language", "software_assurance", "machine", "firmware_key"] {
+    for key in [
+        "edition",
+        "firmware_edition",
+        "declared_edition",
+        "version",
+        "language",
+        "software_assurance",
+        "machine",
+        "firmware_key",
+    ] {
         assert!(j["licensed"].get(key).is_some(), "licensed lacks {key}");
     }
     assert_eq!(j["licensed"]["version"]["source"], "operator");
@@ -387,7 +533,15 @@ fn cmtrace_ok(line: &str) -> bool {
     let d = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     let Some(a) = attrs.strip_prefix("<time=\"") else { return false };
     let (t, a) = a.split_at(16.min(a.len()));
-    let time_ok = t.len() == 16 && d(&t[0..2]) && &t[2..3] == ":" && d(&t[3..5]) && &t[5..6] == ":" && d(&t[6..8]) && &t[8..9] == "." && d(&t[9..12]) && &t[12..] == "+000";
+    let time_ok = t.len() == 16
+        && d(&t[0..2])
+        && &t[2..3] == ":"
+        && d(&t[3..5])
+        && &t[5..6] == ":"
+        && d(&t[6..8])
+        && &t[8..9] == "."
+        && d(&t[9..12])
+        && &t[12..] == "+000";
     let Some(a) = a.strip_prefix("\" date=\"") else { return false };
     let (dt, a) = a.split_at(10.min(a.len()));
     let date_ok = d(&dt[0..2]) && &dt[2..3] == "-" && d(&dt[3..5]) && &dt[5..6] == "-" && d(&dt[6..10]);
@@ -400,14 +554,44 @@ fn cmtrace_ok(line: &str) -> bool {
 
 #[test]
 fn cmtrace_log_lines() {
-    assert!(cmtrace_ok("<![LOG[x]LOG]!><time=\"05:06:07.089+000\" date=\"03-04-2026\" component=\"oemgate\" context=\"\" type=\"3\" thread=\"42\" file=\"\">"));
-    assert!(!cmtrace_ok("<![LOG[x]LOG]!><time=\"5:06:07.089+000\" date=\"03-04-2026\" component=\"oemgate\" context=\"\" type=\"3\" thread=\"42\" file=\"\">"));
+    assert!(cmtrace_ok(
+        "<![LOG[x]LOG]!><time=\"05:06:07.089+000\" date=\"03-04-2026\" component=\"oemgate\" context=\"\" type=\"3\" thread=\"42\" file=\"\">"
+    ));
+    assert!(!cmtrace_ok(
+        "<![LOG[x]LOG]!><time=\"5:06:07.089+000\" date=\"03-04-2026\" component=\"oemgate\" context=\"\" type=\"3\" thread=\"42\" file=\"\">"
+    ));
     let log = tmp("oemgate.log");
     let (i, f) = (img("multi.wim"), fw("core"));
     let l = log.to_str().unwrap();
-    let r = run(&["check", "--image", &i, "--index", "8", "--acpi-dir", &f, "--no-offline-os", "--licensed-language", "ja-JP", "--log", l]);
+    let r = run(&[
+        "check",
+        "--image",
+        &i,
+        "--index",
+        "8",
+        "--acpi-dir",
+        &f,
+        "--no-offline-os",
+        "--licensed-language",
+        "ja-JP",
+        "--log",
+        l,
+    ]);
     assert_eq!(r.code, 1);
-    let r2 = run(&["check", "--image", &i, "--index", "8", "--acpi-dir", &f, "--no-offline-os", "--licensed-language", "ja-JP", "--log", l]);
+    let r2 = run(&[
+        "check",
+        "--image",
+        &i,
+        "--index",
+        "8",
+        "--acpi-dir",
+        &f,
+        "--no-offline-os",
+        "--licensed-language",
+        "ja-JP",
+        "--log",
+        l,
+    ]);
     assert_eq!(r2.code, 1);
     let text = std::fs::read_to_string(&log).unwrap();
     let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
@@ -416,12 +600,26 @@ fn cmtrace_log_lines() {
         assert!(cmtrace_ok(line), "not a CMTrace line: {line}");
     }
     assert!(lines[0].contains("blocked (exit 1)") && lines[0].contains("type=\"3\""), "{}", lines[0]);
-    assert!(lines.iter().any(|l| l.starts_with("<![LOG[edition: image is Professional, firmware OA3 key is Core (group ") && l.contains("type=\"3\"")));
+    assert!(
+        lines.iter().any(|l| l.starts_with("<![LOG[edition: image is Professional, firmware OA3 key is Core (group ")
+            && l.contains("type=\"3\""))
+    );
     // Inside a task sequence: %_SMSTSLogPath%\oemgate.log.
     let dir = tmp("smsts");
     std::fs::create_dir_all(&dir).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_oemgate"))
-        .args(["check", "--image", &i, "--index", "8", "--acpi-dir", &f, "--no-offline-os", "--licensed-language", "ja-JP"])
+        .args([
+            "check",
+            "--image",
+            &i,
+            "--index",
+            "8",
+            "--acpi-dir",
+            &f,
+            "--no-offline-os",
+            "--licensed-language",
+            "ja-JP",
+        ])
         .env("_SMSTSLogPath", &dir)
         .output()
         .unwrap();
@@ -433,7 +631,20 @@ fn cmtrace_log_lines() {
 #[test]
 fn a_log_that_cannot_be_written_warns_and_keeps_the_verdict() {
     let (f, i) = (fw("core"), img("multi.wim"));
-    let r = run(&["check", "--image", &i, "--index", "8", "--acpi-dir", &f, "--no-offline-os", "--licensed-language", "ja-JP", "--log", "/nonexistent/dir/oemgate.log"]);
+    let r = run(&[
+        "check",
+        "--image",
+        &i,
+        "--index",
+        "8",
+        "--acpi-dir",
+        &f,
+        "--no-offline-os",
+        "--licensed-language",
+        "ja-JP",
+        "--log",
+        "/nonexistent/dir/oemgate.log",
+    ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("warning") && r.stderr.contains("/nonexistent/dir/oemgate.log"), "{}", r.stderr);
 }
@@ -442,13 +653,28 @@ fn a_log_that_cannot_be_written_warns_and_keeps_the_verdict() {
 fn human_table_is_plain_when_piped() {
     let (i, f) = (img("multi.wim"), fw("core"));
     let o = Command::new(env!("CARGO_BIN_EXE_oemgate"))
-        .args(["check", "--image", &i, "--index", "8", "--acpi-dir", &f, "--no-offline-os", "--licensed-language", "ja-JP"])
+        .args([
+            "check",
+            "--image",
+            &i,
+            "--index",
+            "8",
+            "--acpi-dir",
+            &f,
+            "--no-offline-os",
+            "--licensed-language",
+            "ja-JP",
+        ])
         .env_remove("NO_COLOR")
         .output()
         .unwrap();
     let out = String::from_utf8(o.stdout).unwrap();
     assert!(!out.contains('\x1b'), "{out}");
-    assert!(out.contains("BLOCKED") && out.contains("blocked by edition: image is Professional, firmware OA3 key is Core (group "), "{out}");
+    assert!(
+        out.contains("BLOCKED")
+            && out.contains("blocked by edition: image is Professional, firmware OA3 key is Core (group "),
+        "{out}"
+    );
 }
 
 #[test]
@@ -461,7 +687,24 @@ fn approved_image_hashes() {
     let bad = tmp("bad.toml");
     std::fs::write(&bad, format!("approved_images = [\"{}\"]\n", "0".repeat(64))).unwrap();
     let f = fw("pro");
-    let base = ["check", "--image", &p, "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11", "--licensed-language", "en-US", "--json", "--machine-arch", "x64", "--machine-firmware", "bios", "--policy"];
+    let base = [
+        "check",
+        "--image",
+        &p,
+        "--acpi-dir",
+        &f,
+        "--no-offline-os",
+        "--licensed-version",
+        "11",
+        "--licensed-language",
+        "en-US",
+        "--json",
+        "--machine-arch",
+        "x64",
+        "--machine-firmware",
+        "bios",
+        "--policy",
+    ];
     let mut a = base.to_vec();
     a.push(good.to_str().unwrap());
     let r = run(&a);
@@ -515,7 +758,17 @@ fn match_select_none_several_undecided() {
 #[test]
 fn match_lists_every_index() {
     let (i, f) = (img("multi.wim"), fw("pro"));
-    let mut args = vec!["match", &i, "--acpi-dir", &f, "--no-offline-os", "--licensed-language", "en-US", "--licensed-version", "11"];
+    let mut args = vec![
+        "match",
+        &i,
+        "--acpi-dir",
+        &f,
+        "--no-offline-os",
+        "--licensed-language",
+        "en-US",
+        "--licensed-version",
+        "11",
+    ];
     args.extend_from_slice(&MACHINE);
     let r = run(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -528,7 +781,11 @@ fn match_lists_every_index() {
     assert_eq!(j["selection"]["index"], 1);
     assert_eq!(j["selection"]["exit_code"], 0);
     let verdicts: Vec<&str> = j["indexes"].as_array().unwrap().iter().map(|x| x["verdict"].as_str().unwrap()).collect();
-    assert_eq!(verdicts.iter().filter(|v| **v == "allowed").count(), 3, "1 exactly, 10 and 11 by downgrade rights: {verdicts:?}");
+    assert_eq!(
+        verdicts.iter().filter(|v| **v == "allowed").count(),
+        3,
+        "1 exactly, 10 and 11 by downgrade rights: {verdicts:?}"
+    );
     assert_eq!(j["indexes"][3]["reasons"], serde_json::json!(["edition"]), "index 4 is ProfessionalN");
 }
 
@@ -549,8 +806,24 @@ fn approved_image_hashes_split_sets_and_isos() {
         let list: Vec<String> = approved.iter().map(|d| format!("\"{d}\"")).collect();
         std::fs::write(&pol, format!("approved_images = [{}]\n", list.join(", "))).unwrap();
         let args = [
-            "check", "--image", image, "--index", "1", "--acpi-dir", &f, "--no-offline-os", "--licensed-version", "11",
-            "--licensed-language", "en-US", "--json", "--machine-arch", "x64", "--machine-firmware", "bios", "--policy",
+            "check",
+            "--image",
+            image,
+            "--index",
+            "1",
+            "--acpi-dir",
+            &f,
+            "--no-offline-os",
+            "--licensed-version",
+            "11",
+            "--licensed-language",
+            "en-US",
+            "--json",
+            "--machine-arch",
+            "x64",
+            "--machine-firmware",
+            "bios",
+            "--policy",
             pol.to_str().unwrap(),
         ];
         let r = run(&args);
@@ -559,7 +832,8 @@ fn approved_image_hashes_split_sets_and_isos() {
     };
     let (r, j) = run_with(&parts[0], &digests, "swm-all.toml");
     expect(&r, &j, 0, "allowed", &[]);
-    let got: Vec<&str> = j["image"]["sha256"].as_array().unwrap().iter().map(|h| h["sha256"].as_str().unwrap()).collect();
+    let got: Vec<&str> =
+        j["image"]["sha256"].as_array().unwrap().iter().map(|h| h["sha256"].as_str().unwrap()).collect();
     assert_eq!(got, digests.iter().map(String::as_str).collect::<Vec<_>>(), "every part hashed, in order");
     let (r, j) = run_with(&parts[0], &digests[..2], "swm-two.toml");
     expect(&r, &j, 1, "blocked", &["approved-image"]);

@@ -8,12 +8,12 @@
 
 use std::path::Path;
 
+use oemgate::ExitStatus;
 use oemgate::firmware::{FirmwareFacts, FirmwareType, Oa3Facts, SlicFacts};
 use oemgate::gate::facts::{self, ImageFacts, LicensedFacts};
 use oemgate::gate::rules::Outcome;
 use oemgate::gate::{Decision, Verdict, evaluate};
 use oemgate::operator::{self, Flags, Policy};
-use oemgate::ExitStatus;
 
 fn fixture(p: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(p)
@@ -87,8 +87,15 @@ impl Case {
     fn licensed(&self) -> LicensedFacts {
         let os = self.offline.map(|n| oemgate::offline_os::read(&fixture("hives").join(n)).unwrap());
         let decl = operator::declaration(&self.flags, &self.policy);
-        facts::licensed_facts(&facts::Sources { firmware: &self.fw, declaration: &decl, policy: &self.policy, offline_os: os.as_ref(), machine: &Default::default(), show_key: false })
-            .unwrap()
+        facts::licensed_facts(&facts::Sources {
+            firmware: &self.fw,
+            declaration: &decl,
+            policy: &self.policy,
+            offline_os: os.as_ref(),
+            machine: &Default::default(),
+            show_key: false,
+        })
+        .unwrap()
     }
     fn on(&self, image: &str, index: u32) -> Verdict {
         let rep = oemgate::image::open(&fixture("images").join(image)).unwrap();
@@ -165,7 +172,11 @@ fn case_professional_with_sa_allows_enterprise() {
     assert_eq!(outcome(&v, "enterprise-upgrade"), Outcome::Pass);
     assert_eq!(v.activation.kms_client_key.as_deref(), Some("NPPR9-FWDCX-D2C8J-H872K-2YT43"));
     // The same through the policy file.
-    let v = Case::new(oa3(Some("Professional"), 3305)).policy("software_assurance = true").language("en-US").version("11").on("multi.wim", 9);
+    let v = Case::new(oa3(Some("Professional"), 3305))
+        .policy("software_assurance = true")
+        .language("en-US")
+        .version("11")
+        .on("multi.wim", 9);
     assert_eq!(v.decision, Decision::Allowed);
 }
 
@@ -189,7 +200,11 @@ fn case_professional_windows_8_allows_windows_7_only_via_downgrade_rights() {
     let v = Case::new(oa3(Some("Professional"), 3305)).version("8").language("en-US").on("multi.wim", 11);
     assert_eq!(v.decision, Decision::Allowed, "{v:#?}");
     assert!(message(&v, "version").contains("downgrade rights"));
-    let off = Case::new(oa3(Some("Professional"), 3305)).version("8").language("en-US").policy("downgrade_rights = false").on("multi.wim", 11);
+    let off = Case::new(oa3(Some("Professional"), 3305))
+        .version("8")
+        .language("en-US")
+        .policy("downgrade_rights = false")
+        .on("multi.wim", 11);
     assert_eq!(blocked_by(&off), vec!["version"]);
     // The licensed Windows 8 from the installed Windows' registry gives the same answer.
     let os = Case::new(oa3(Some("Professional"), 3305)).offline("pro8-en").on("multi.wim", 11);
@@ -250,7 +265,8 @@ fn case_broken_msdm_checksum_blocks_on_key_integrity() {
 
 #[test]
 fn a_declaration_that_contradicts_the_firmware_blocks() {
-    let v = Case::new(oa3(Some("Core"), 3258)).edition("Professional").language("en-US").version("11").on("multi.wim", 1);
+    let v =
+        Case::new(oa3(Some("Core"), 3258)).edition("Professional").language("en-US").version("11").on("multi.wim", 1);
     assert_eq!(blocked_by(&v), vec!["edition"]);
     let m = message(&v, "edition");
     assert!(m.contains("operator declares Professional") && m.contains("Core"), "{m}");
@@ -260,7 +276,11 @@ fn a_declaration_that_contradicts_the_firmware_blocks() {
 fn a_declaration_alone_decides_the_edition() {
     let v = Case::new(machine()).edition("pro").language("en-US").version("11").on("multi.wim", 1);
     assert_eq!(v.decision, Decision::Allowed);
-    let v = Case::new(machine()).policy("[licensed]\nedition = \"Home\"").language("en-US").version("11").on("multi.wim", 1);
+    let v = Case::new(machine())
+        .policy("[licensed]\nedition = \"Home\"")
+        .language("en-US")
+        .version("11")
+        .on("multi.wim", 1);
     assert_eq!(blocked_by(&v), vec!["edition"]);
 }
 
@@ -288,7 +308,8 @@ fn unknown_version_and_language_warn_by_default_and_block_by_policy() {
     let strict = Case::new(oa3(Some("Professional"), 3305)).policy("[unknown]\nversion = \"block\"").on("multi.wim", 1);
     assert_eq!(strict.exit, ExitStatus::CannotDecide);
     assert_eq!(blocked_by(&strict), vec!["version"]);
-    let lax = Case::new(machine()).policy("[unknown]\nedition = \"warn\"").language("en-US").version("11").on("multi.wim", 1);
+    let lax =
+        Case::new(machine()).policy("[unknown]\nedition = \"warn\"").language("en-US").version("11").on("multi.wim", 1);
     assert_eq!(lax.exit, ExitStatus::Ok, "the policy explicitly says warn");
 }
 
@@ -318,16 +339,29 @@ fn machine_declaration_fills_what_dumps_lack_and_never_overrides_the_firmware() 
     let decl = operator::declaration(&Flags::default(), &Policy::default());
     let facts_with = |fw: &FirmwareFacts, arch: Option<&str>, firmware: Option<&str>| {
         let m = facts::MachineDeclaration { arch: arch.map(str::to_string), firmware: firmware.map(str::to_string) };
-        facts::licensed_facts(&facts::Sources { firmware: fw, declaration: &decl, policy: &Policy::default(), offline_os: None, machine: &m, show_key: false })
+        facts::licensed_facts(&facts::Sources {
+            firmware: fw,
+            declaration: &decl,
+            policy: &Policy::default(),
+            offline_os: None,
+            machine: &m,
+            show_key: false,
+        })
     };
     let l = facts_with(&dump, None, None).unwrap();
     assert_eq!((l.machine.cpu_arch.clone(), l.machine.firmware_type), (None, FirmwareType::Unknown));
     let l = facts_with(&dump, Some("AMD64"), Some("uefi32")).unwrap();
-    assert_eq!((l.machine.cpu_arch.as_deref(), l.machine.firmware_type, l.machine.uefi_bitness), (Some("x64"), FirmwareType::Uefi, Some(32)));
+    assert_eq!(
+        (l.machine.cpu_arch.as_deref(), l.machine.firmware_type, l.machine.uefi_bitness),
+        (Some("x64"), FirmwareType::Uefi, Some(32))
+    );
     assert!(l.machine.evidence.contains("--machine-arch") && l.machine.evidence.contains("--machine-firmware"));
     // Live facts win over a declaration.
     let l = facts_with(&machine(), Some("arm64"), Some("bios")).unwrap();
-    assert_eq!((l.machine.cpu_arch.as_deref(), l.machine.firmware_type, l.machine.uefi_bitness), (Some("x64"), FirmwareType::Uefi, Some(64)));
+    assert_eq!(
+        (l.machine.cpu_arch.as_deref(), l.machine.firmware_type, l.machine.uefi_bitness),
+        (Some("x64"), FirmwareType::Uefi, Some(64))
+    );
     assert_eq!(facts_with(&dump, Some("sparc"), None).unwrap_err().exit_code(), ExitStatus::Usage);
     assert_eq!(facts_with(&dump, None, Some("uefi")).unwrap_err().exit_code(), ExitStatus::Usage);
 }
@@ -380,7 +414,14 @@ fn new_image_on_older_licence_fails_version() {
 fn bad_declarations_are_usage_errors_or_bad_policies() {
     let decl = |flags: Flags, policy: &Policy| {
         let d = operator::declaration(&flags, policy);
-        facts::licensed_facts(&facts::Sources { firmware: &machine(), declaration: &d, policy, offline_os: None, machine: &Default::default(), show_key: false })
+        facts::licensed_facts(&facts::Sources {
+            firmware: &machine(),
+            declaration: &d,
+            policy,
+            offline_os: None,
+            machine: &Default::default(),
+            show_key: false,
+        })
     };
     let e = decl(Flags { edition: Some("Pro-ish".into()), ..Flags::default() }, &Policy::default()).unwrap_err();
     assert_eq!(e.exit_code(), ExitStatus::Usage, "{e}");

@@ -202,7 +202,11 @@ fn split_set_with_missing_or_foreign_part() {
     patch(&lone, 42, &u16::MAX.to_le_bytes());
     let run = oemgate(["inspect", lone.to_str().unwrap()]);
     assert_eq!(run.code, 4, "{}", run.stderr);
-    assert!(run.stderr.contains("65534 of 65535 parts missing: ") && run.stderr.contains("and 65529 more"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("65534 of 65535 parts missing: ") && run.stderr.contains("and 65529 more"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.len() < 400, "{} bytes", run.stderr.len());
     // Given a later part instead of the first.
     let run = oemgate(["inspect", fixture("images/install2.swm").to_str().unwrap()]);

@@ -23,10 +23,7 @@ fn inspect_reads_only_header_and_xml() {
         std::fs::write(tree.join(format!("Windows/System32/data{n}.bin")), data).unwrap();
     }
     let wim = t.path().join("big.wim");
-    tool_ok(
-        "wimlib-imagex",
-        &["capture", tree.to_str().unwrap(), wim.to_str().unwrap(), "Big", "--compress=none"],
-    );
+    tool_ok("wimlib-imagex", &["capture", tree.to_str().unwrap(), wim.to_str().unwrap(), "Big", "--compress=none"]);
     let src = CountingSource::new(FileSource::open(&wim).unwrap());
     assert!(src.len() > 6 << 20, "the image holds megabytes of data");
     let rep = oemgate::image::read_image(&src, "big.wim", &mut |_| Ok(None)).unwrap();

@@ -98,12 +98,7 @@ fn compare_file(path: &Path) {
     };
     same(&ctx, "Compression", Some(comp.into()), wim.get("Compression"));
     same(&ctx, "Chunk Size", s(&h["chunk_size"]).map(|c| format!("{c} bytes")), wim.get("Chunk Size"));
-    same(
-        &ctx,
-        "Part Number",
-        Some(format!("{}/{}", h["part_number"], h["total_parts"])),
-        wim.get("Part Number"),
-    );
+    same(&ctx, "Part Number", Some(format!("{}/{}", h["part_number"], h["total_parts"])), wim.get("Part Number"));
     same(&ctx, "Boot Index", s(&h["boot_index"]), wim.get("Boot Index"));
     same(&ctx, "Size", s(&j["total_bytes"]).map(|b| format!("{b} bytes")), wim.get("Size"));
     let attrs = wim.get("Attributes").cloned().unwrap_or_default();
@@ -121,9 +116,12 @@ fn compare_file(path: &Path) {
     same(&ctx, "header GUID", s(&h["guid"]), hdr.get("GUID"));
     same(&ctx, "Total Parts", s(&h["total_parts"]), hdr.get("Total Parts"));
     same(&ctx, "header Image Count", s(&h["image_count"]), hdr.get("Image Count"));
-    for (ours, theirs) in
-        [("blob_table", "Blob Table"), ("xml", "XML Data"), ("boot_metadata", "Boot Metadata"), ("integrity", "Integrity")]
-    {
+    for (ours, theirs) in [
+        ("blob_table", "Blob Table"),
+        ("xml", "XML Data"),
+        ("boot_metadata", "Boot Metadata"),
+        ("integrity", "Integrity"),
+    ] {
         let r = &h[ours];
         same(&ctx, theirs, s(&r["size"]), hdr.get(&format!("{theirs} Size")));
         same(&ctx, theirs, Some(hex(&r["flags"])), hdr.get(&format!("{theirs} Flags")));
@@ -148,7 +146,12 @@ fn compare_file(path: &Path) {
         same(&ctx, "File Count", s(&o["file_count"]), w.get("File Count"));
         same(&ctx, "Total Bytes", s(&o["total_bytes"]), w.get("Total Bytes"));
         same(&ctx, "Hard Link Bytes", s(&o["hard_link_bytes"]), w.get("Hard Link Bytes"));
-        same(&ctx, "Creation Time", s(&o["creation_time"]), w.get("Creation Time").map(|t| wimlib_time_to_iso(t)).as_ref());
+        same(
+            &ctx,
+            "Creation Time",
+            s(&o["creation_time"]),
+            w.get("Creation Time").map(|t| wimlib_time_to_iso(t)).as_ref(),
+        );
         same(
             &ctx,
             "Last Modification Time",
@@ -164,7 +167,12 @@ fn compare_file(path: &Path) {
             }
             continue;
         }
-        same(&ctx, "Architecture", win["arch"]["name"].as_str().map(|a| wimlib_arch(a).to_string()), w.get("Architecture"));
+        same(
+            &ctx,
+            "Architecture",
+            win["arch"]["name"].as_str().map(|a| wimlib_arch(a).to_string()),
+            w.get("Architecture"),
+        );
         same(&ctx, "Product Name", s(&win["product_name"]), w.get("Product Name"));
         same(&ctx, "Edition ID", s(&win["edition_id"]), w.get("Edition ID"));
         same(&ctx, "Installation Type", s(&win["installation_type"]), w.get("Installation Type"));
@@ -172,7 +180,8 @@ fn compare_file(path: &Path) {
         same(&ctx, "Product Suite", s(&win["product_suite"]), w.get("Product Suite"));
         same(&ctx, "HAL", s(&win["hal"]), w.get("HAL"));
         same(&ctx, "System Root", s(&win["system_root"]), w.get("System Root"));
-        let langs: Vec<String> = win["languages"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
+        let langs: Vec<String> =
+            win["languages"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
         same(&ctx, "Languages", (!langs.is_empty()).then(|| langs.join(" ")), w.get("Languages"));
         same(&ctx, "Default Language", s(&win["default_language"]), w.get("Default Language"));
         let v = &win["version"];
@@ -192,7 +201,9 @@ fn every_fixture_agrees_with_wimlib_field_by_field() {
     }
     // The set covers what the inspector must handle.
     let names: Vec<String> = fixtures.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    for need in ["multi.wim", "xpress.wim", "lzms.wim", "none-check-boot.wim", "install.esd", "install.swm", "pipable.wim"] {
+    for need in
+        ["multi.wim", "xpress.wim", "lzms.wim", "none-check-boot.wim", "install.esd", "install.swm", "pipable.wim"]
+    {
         assert!(names.iter().any(|n| n == need), "fixture {need} missing");
     }
 }
@@ -233,7 +244,8 @@ fn multi_image_fixture_has_the_documented_indexes() {
     let want: Vec<(String, String, String, u64)> =
         want.iter().map(|(e, a, l, b)| (e.to_string(), a.to_string(), l.to_string(), *b)).collect();
     assert_eq!(got, want);
-    let lines: Vec<&str> = j["images"].as_array().unwrap().iter().map(|i| i["windows"]["product_line"].as_str().unwrap()).collect();
+    let lines: Vec<&str> =
+        j["images"].as_array().unwrap().iter().map(|i| i["windows"]["product_line"].as_str().unwrap()).collect();
     assert_eq!(lines[0], "Windows 11, version 23H2");
     assert_eq!(lines[2], "Windows 10, version 22H2");
     assert_eq!(lines[5], "Windows Server 2022");

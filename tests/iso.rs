@@ -205,9 +205,7 @@ fn mkudffs_udf_201_with_extended_file_entries() {
     let tmp = TempDir::new("iso-mkudffs");
     let img = tmp.path().join("udf201.img");
     std::fs::File::create(&img).unwrap().set_len(2 * 1024 * 1024).unwrap();
-    run(mkudffs()
-        .args(["--media-type=hd", "--blocksize=2048", "--udfrev=0x0201", "--label=EFE201"])
-        .arg(&img));
+    run(mkudffs().args(["--media-type=hd", "--blocksize=2048", "--udfrev=0x0201", "--label=EFE201"]).arg(&img));
     let iso = Iso::open(open(&img)).unwrap();
     assert_eq!(iso.fs.describe(), "UDF 2.01");
     assert_eq!(iso.fs.label().as_deref(), Some("EFE201"));
@@ -289,9 +287,9 @@ fn check_and_match_gate_the_image_inside_the_iso() {
     };
     // What each fixture's ei.cfg says (see fixtures/iso/README.md).
     let expected_media = |name: &str| match name {
-        "udf-bridge.iso" => "pass",                 // Channel Volume
-        "joliet.iso" | "udf-only.iso" => "fail",    // Retail; OEM
-        "pycdlib-udf.iso" => "unknown",             // no ei.cfg
+        "udf-bridge.iso" => "pass",              // Channel Volume
+        "joliet.iso" | "udf-only.iso" => "fail", // Retail; OEM
+        "pycdlib-udf.iso" => "unknown",          // no ei.cfg
         other => panic!("no media expectation for {other}"),
     };
     for name in FIXTURES {
@@ -310,7 +308,11 @@ fn check_and_match_gate_the_image_inside_the_iso() {
         if want == "fail" {
             assert_eq!(code_iso, Some(1), "{name}: OEM/retail media blocks");
             assert_eq!(on_iso["verdict"], "blocked", "{name}");
-            assert!(on_iso["reasons"].as_array().unwrap().iter().any(|r| r == "media"), "{name}: {}", on_iso["reasons"]);
+            assert!(
+                on_iso["reasons"].as_array().unwrap().iter().any(|r| r == "media"),
+                "{name}: {}",
+                on_iso["reasons"]
+            );
         } else {
             assert_eq!(code_iso, code_wim, "{name}: check exit code");
             assert_eq!(on_iso["verdict"], on_wim["verdict"], "{name}");
@@ -348,9 +350,23 @@ fn media_rule_weighs_policy_against_ei_cfg() {
         let iso = fixture(iso);
         let acpi = root.join("fixtures/firmware/pro");
         let mut args = vec![
-            "check", "--image", iso.to_str().unwrap(), "--index", "1", "--acpi-dir", acpi.to_str().unwrap(),
-            "--licensed-version", "11", "--licensed-language", "en-US", "--machine-arch", "x64",
-            "--machine-firmware", "uefi64", "--no-offline-os", "--json",
+            "check",
+            "--image",
+            iso.to_str().unwrap(),
+            "--index",
+            "1",
+            "--acpi-dir",
+            acpi.to_str().unwrap(),
+            "--licensed-version",
+            "11",
+            "--licensed-language",
+            "en-US",
+            "--machine-arch",
+            "x64",
+            "--machine-firmware",
+            "uefi64",
+            "--no-offline-os",
+            "--json",
         ];
         if let Some(p) = policy {
             args.extend(["--policy", p.to_str().unwrap()]);

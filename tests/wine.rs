@@ -93,7 +93,10 @@ fn fake_drives(root: &Path, prefix: &Path) {
     let status = Command::new("wineserver").arg("-w").env("WINEPREFIX", prefix).status();
     assert!(status.map(|s| s.success()).unwrap_or(false), "wineserver -w failed");
     // A run stopped half-way may have left the stand-in task sequence object registered.
-    for key in [r"HKEY_CLASSES_ROOT\Microsoft.SMS.TSEnvironment".to_string(), format!(r"HKEY_CLASSES_ROOT\CLSID\{FAKE_TS_CLSID}")] {
+    for key in [
+        r"HKEY_CLASSES_ROOT\Microsoft.SMS.TSEnvironment".to_string(),
+        format!(r"HKEY_CLASSES_ROOT\CLSID\{FAKE_TS_CLSID}"),
+    ] {
         let _ = Command::new("wine")
             .args(["reg", "delete", &key, "/f"])
             .env("WINEPREFIX", prefix)
@@ -132,7 +135,8 @@ fn run_with_timeout(mut cmd: Command, what: &str) -> Out {
     let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wine-out");
     std::fs::create_dir_all(&dir).expect("output dir");
-    let (out_path, err_path) = (dir.join(format!("{}-{n}.out", std::process::id())), dir.join(format!("{}-{n}.err", std::process::id())));
+    let (out_path, err_path) =
+        (dir.join(format!("{}-{n}.out", std::process::id())), dir.join(format!("{}-{n}.err", std::process::id())));
     let out_file = std::fs::File::create(&out_path).expect("stdout file");
     let err_file = std::fs::File::create(&err_path).expect("stderr file");
     cmd.stdin(Stdio::null()).stdout(out_file).stderr(err_file);
@@ -200,10 +204,7 @@ fn crash(o: &Out) -> Option<String> {
     if !(0..=4).contains(&o.code) {
         return Some(format!("exit code {} is outside 0..=4; stderr: {}", o.code, o.stderr.trim()));
     }
-    markers
-        .iter()
-        .find(|m| o.stderr.contains(*m))
-        .map(|m| format!("stderr shows a crash ({m:?}): {}", o.stderr.trim()))
+    markers.iter().find(|m| o.stderr.contains(*m)).map(|m| format!("stderr shows a crash ({m:?}): {}", o.stderr.trim()))
 }
 
 /// The exe's stdout with the argument paths written back in the Linux spelling.
@@ -221,13 +222,14 @@ fn normalise(stdout: &str, path_args: &[&str]) -> String {
         }
     }
     // longest first, JSON-quoted forms without their quotes
-    let mut pairs: Vec<(String, String)> = spellings
-        .into_iter()
-        .map(|(w, l)| {
-            if w.starts_with('"') { (w[1..w.len() - 1].to_string(), l[1..l.len() - 1].to_string()) } else { (w, l) }
-        })
-        .filter(|(w, l)| w != l)
-        .collect();
+    let mut pairs: Vec<(String, String)> =
+        spellings
+            .into_iter()
+            .map(|(w, l)| {
+                if w.starts_with('"') { (w[1..w.len() - 1].to_string(), l[1..l.len() - 1].to_string()) } else { (w, l) }
+            })
+            .filter(|(w, l)| w != l)
+            .collect();
     pairs.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
     pairs.dedup();
     let mut out = stdout.to_string();
@@ -281,7 +283,11 @@ impl Tally {
             return;
         }
         if not_implemented(&l) || l.code == 2 {
-            let why = if not_implemented(&l) { "not implemented in the Linux build" } else { "the Linux build rejects these arguments (exit 2)" };
+            let why = if not_implemented(&l) {
+                "not implemented in the Linux build"
+            } else {
+                "the Linux build rejects these arguments (exit 2)"
+            };
             self.pending.push(format!("[{label}] {why}; exit codes agree ({})", l.code));
         } else {
             self.compared += 1;
@@ -293,7 +299,12 @@ impl Tally {
             eprintln!("NOT YET COMPARABLE: {test}: {p}");
         }
         eprintln!("{test}: {} comparison(s) equal, {} not yet comparable", self.compared, self.pending.len());
-        assert!(self.failures.is_empty(), "{test}: {} failure(s):\n{}", self.failures.len(), self.failures.join("\n\n"));
+        assert!(
+            self.failures.is_empty(),
+            "{test}: {} failure(s):\n{}",
+            self.failures.len(),
+            self.failures.join("\n\n")
+        );
     }
 }
 
@@ -376,8 +387,19 @@ fn exe_imports_only_windows_system_dlls_and_is_small() {
     let allowed = |dll: &str| {
         let d = dll.to_ascii_lowercase();
         [
-            "kernel32.dll", "kernelbase.dll", "advapi32.dll", "ntdll.dll", "bcrypt.dll", "bcryptprimitives.dll",
-            "ole32.dll", "oleaut32.dll", "user32.dll", "ws2_32.dll", "userenv.dll", "shell32.dll", "msvcrt.dll",
+            "kernel32.dll",
+            "kernelbase.dll",
+            "advapi32.dll",
+            "ntdll.dll",
+            "bcrypt.dll",
+            "bcryptprimitives.dll",
+            "ole32.dll",
+            "oleaut32.dll",
+            "user32.dll",
+            "ws2_32.dll",
+            "userenv.dll",
+            "shell32.dll",
+            "msvcrt.dll",
         ]
         .contains(&d.as_str())
             || (d.starts_with("api-ms-win-core-") && d.ends_with(".dll"))
@@ -426,7 +448,9 @@ fn version_and_help_equal_the_linux_build() {
 #[test]
 fn usage_errors_exit_2_on_both() {
     let s = enabled!();
-    for args in [&[][..], &["frobnicate"], &["--no-such-flag"], &["inspect", "--no-such-flag"], &["check", "--no-such-flag"]] {
+    for args in
+        [&[][..], &["frobnicate"], &["--no-such-flag"], &["inspect", "--no-such-flag"], &["check", "--no-such-flag"]]
+    {
         let l = run_linux(s, args);
         let w = run_wine(s, args);
         let label = args.join(" ");
@@ -454,7 +478,12 @@ fn missing_input_file_exits_4_on_both() {
             // comparable: then it must be "unreadable input"
             let w = run_wine(s, &args);
             if w.code != 4 && !(sub != "inspect" && w.code == 3) {
-                t.failures.push(format!("[{}] a missing image exits {} (expected 4): {}", args.join(" "), w.code, w.stderr));
+                t.failures.push(format!(
+                    "[{}] a missing image exits {} (expected 4): {}",
+                    args.join(" "),
+                    w.code,
+                    w.stderr
+                ));
             }
         }
     }
@@ -497,18 +526,15 @@ fn check_and_match_verdicts_equal_the_linux_build() {
     let images = image_fixtures(&s.root);
     let firmware = firmware_fixtures(&s.root);
     if images.is_empty() || firmware.is_empty() {
-        eprintln!(
-            "NOT YET COMPARABLE: check/match: {} image and {} firmware fixture(s)",
-            images.len(),
-            firmware.len()
-        );
+        eprintln!("NOT YET COMPARABLE: check/match: {} image and {} firmware fixture(s)", images.len(), firmware.len());
     }
     let mut t = Tally::default();
     for sub in ["check", "match"] {
         let help = help_of(s, sub);
         if !help.contains("--acpi-dir") {
             // without dumped tables both builds would read different live firmware
-            t.pending.push(format!("[{sub}] has no --acpi-dir option yet: live firmware differs between Linux and Wine"));
+            t.pending
+                .push(format!("[{sub}] has no --acpi-dir option yet: live firmware differs between Linux and Wine"));
             continue;
         }
         for img in &images {
@@ -558,8 +584,8 @@ fn live_firmware_under_wine_is_unknown_not_a_crash() {
         return;
     }
     assert!(w.code == 0 || w.code == 3, "firmware --json exits {} under Wine: {}", w.code, w.stderr);
-    let v: serde_json::Value = serde_json::from_str(&w.stdout)
-        .unwrap_or_else(|e| panic!("firmware --json is not JSON ({e}): {}", w.stdout));
+    let v: serde_json::Value =
+        serde_json::from_str(&w.stdout).unwrap_or_else(|e| panic!("firmware --json is not JSON ({e}): {}", w.stdout));
     assert_eq!(v["firmware_type"], "unknown", "Wine has no GetFirmwareType: {v}");
     assert!(v["oa3"].is_null(), "Wine has no ACPI tables, yet an OA3 key was reported: {v}");
     assert!(v["slic"].is_null(), "Wine has no ACPI tables, yet a SLIC marker was reported: {v}");
@@ -578,7 +604,8 @@ fn platform_probe_under_wine() {
     let o = run_with_timeout(cmd, "wine wine-probe.exe");
     assert_eq!(crash(&o), None, "probe crashed");
     assert_eq!(o.code, 0, "probe exit code; stderr: {}", o.stderr);
-    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("probe output ({e}): {}", o.stdout));
+    let v: serde_json::Value =
+        serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("probe output ({e}): {}", o.stdout));
     assert_eq!(v["hashmap"], 1, "RandomState (ProcessPrng) did not work: {v}");
     assert_eq!(v["ts_set"], false, "no task sequence under Wine: setting variables must answer false: {v}");
     assert!(v["ts_get"].is_null(), "no task sequence under Wine: {v}");
@@ -612,7 +639,6 @@ fn platform_probe_under_wine() {
     assert_eq!(o.code, 0, "probe exit code; stderr: {}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["read"]["exit"], 4, "a missing file is unreadable input (exit 4): {v}");
-
 }
 
 const FAKE_TS_CLSID: &str = "{6F1A2B3C-4D5E-4F60-8192-A3B4C5D6E7F8}";
@@ -643,7 +669,10 @@ impl<'a> FakeTaskSequence<'a> {
 
 impl Drop for FakeTaskSequence<'_> {
     fn drop(&mut self) {
-        for key in [r"HKEY_CLASSES_ROOT\Microsoft.SMS.TSEnvironment".to_string(), format!(r"HKEY_CLASSES_ROOT\CLSID\{FAKE_TS_CLSID}")] {
+        for key in [
+            r"HKEY_CLASSES_ROOT\Microsoft.SMS.TSEnvironment".to_string(),
+            format!(r"HKEY_CLASSES_ROOT\CLSID\{FAKE_TS_CLSID}"),
+        ] {
             let mut cmd = wine_cmd(self.s, Path::new("reg"));
             cmd.args(["delete", &key, "/f"]);
             let o = run_with_timeout(cmd, "wine reg delete");
@@ -669,7 +698,8 @@ fn task_sequence_variables_through_com_under_wine() {
     };
     assert_eq!(crash(&o), None, "probe crashed");
     assert_eq!(o.code, 0, "probe exit code; stderr: {}", o.stderr);
-    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("probe output ({e}): {}", o.stdout));
+    let v: serde_json::Value =
+        serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("probe output ({e}): {}", o.stdout));
     assert_eq!(v["ts_set"], true, "variables were not set: {v}");
     assert_eq!(
         v["ts_back"],
@@ -688,7 +718,8 @@ fn normalise_rewrites_only_the_argument_paths() {
     let args = ["fixtures/images/set.swm"];
     // the argument, a sibling in the same directory, JSON-escaped and plain
     let exe = "{\"file\":\"fixtures\\\\images\\\\set.swm\",\"part\":\"fixtures\\\\images\\\\set2.swm\"}\nread fixtures\\images\\set.swm\n";
-    let linux = "{\"file\":\"fixtures/images/set.swm\",\"part\":\"fixtures/images/set2.swm\"}\nread fixtures/images/set.swm\n";
+    let linux =
+        "{\"file\":\"fixtures/images/set.swm\",\"part\":\"fixtures/images/set2.swm\"}\nread fixtures/images/set.swm\n";
     assert_eq!(normalise(exe, &args), linux);
     // other backslashes and other paths stay as they are, so a real difference still shows
     let other = "{\"key\":\"a\\\\b\",\"file\":\"other\\\\set.swm\"}";

@@ -109,7 +109,14 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
             None => None,
         }
     };
-    facts::licensed_facts(&facts::Sources { firmware: &fw, declaration: &declaration, policy, offline_os: os.as_ref(), machine: &machine, show_key: a.show_key })
+    facts::licensed_facts(&facts::Sources {
+        firmware: &fw,
+        declaration: &declaration,
+        policy,
+        offline_os: os.as_ref(),
+        machine: &machine,
+        show_key: a.show_key,
+    })
 }
 
 /// SHA-256 of every file of the image, only when the policy lists approved hashes.
@@ -194,7 +201,11 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
         None if rep.images.len() == 1 => &rep.images[0],
         None => {
             return Err(Error::Usage {
-                message: format!("{}: the image has {} indexes: choose one with --index N (or use `oemgate match`)", rep.path, rep.images.len()),
+                message: format!(
+                    "{}: the image has {} indexes: choose one with --index N (or use `oemgate match`)",
+                    rep.path,
+                    rep.images.len()
+                ),
             });
         }
     };

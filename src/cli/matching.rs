@@ -2,7 +2,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::check::{LicenceArgs, hashes, licensed, load_policy, publish_task_sequence_variables, verdict_variables, write_log};
+use super::check::{
+    LicenceArgs, hashes, licensed, load_policy, publish_task_sequence_variables, verdict_variables, write_log,
+};
 use crate::error::Result;
 use crate::exit::ExitStatus;
 use crate::gate::{Decision, ImageFacts, Verdict};
@@ -34,7 +36,8 @@ pub fn run(args: MatchArgs) -> ExitStatus {
 
 /// Choose the one index that fits best: allowed, fewest warnings, then fewest downgrades.
 pub fn select(results: &[(ImageFacts, Verdict)]) -> Selection {
-    let allowed: Vec<&(ImageFacts, Verdict)> = results.iter().filter(|(_, v)| v.decision == Decision::Allowed).collect();
+    let allowed: Vec<&(ImageFacts, Verdict)> =
+        results.iter().filter(|(_, v)| v.decision == Decision::Allowed).collect();
     let Some(best) = allowed.iter().map(|(_, v)| v.fit_rank()).min() else {
         return if results.iter().any(|(_, v)| v.decision == Decision::CannotDecide) {
             let why: Vec<String> = results
@@ -45,14 +48,26 @@ pub fn select(results: &[(ImageFacts, Verdict)]) -> Selection {
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            Selection { index: None, exit_code: ExitStatus::CannotDecide.code(), message: format!("cannot decide: {}", why.join("; ")) }
+            Selection {
+                index: None,
+                exit_code: ExitStatus::CannotDecide.code(),
+                message: format!("cannot decide: {}", why.join("; ")),
+            }
         } else {
-            Selection { index: None, exit_code: ExitStatus::Blocked.code(), message: "no index of the image fits this PC's licence".into() }
+            Selection {
+                index: None,
+                exit_code: ExitStatus::Blocked.code(),
+                message: "no index of the image fits this PC's licence".into(),
+            }
         };
     };
     let top: Vec<u32> = allowed.iter().filter(|(_, v)| v.fit_rank() == best).map(|(i, _)| i.index).collect();
     match top[..] {
-        [one] => Selection { index: Some(one), exit_code: ExitStatus::Ok.code(), message: format!("index {one} fits this PC's licence") },
+        [one] => Selection {
+            index: Some(one),
+            exit_code: ExitStatus::Ok.code(),
+            message: format!("index {one} fits this PC's licence"),
+        },
         _ => Selection {
             index: None,
             exit_code: ExitStatus::CannotDecide.code(),
@@ -88,14 +103,26 @@ fn run_match(args: &MatchArgs) -> Result<ExitStatus> {
             None => eprintln!("oemgate: match --select: {}", s.message),
         }
     } else {
-        print!("{}", report::check::match_table(&rep.path, &licensed, &results, args.licence.verbose, crate::platform::stdout_color()));
+        print!(
+            "{}",
+            report::check::match_table(
+                &rep.path,
+                &licensed,
+                &results,
+                args.licence.verbose,
+                crate::platform::stdout_color()
+            )
+        );
     }
     let mut entries: Vec<(String, Severity)> = Vec::new();
     for (img, v) in &results {
         entries.extend(report::check::log_entries(img, v).into_iter().take(1));
     }
     if let Some(s) = &selection {
-        entries.push((format!("match --select: {}", s.message), if s.exit_code == 0 { Severity::Info } else { Severity::Error }));
+        entries.push((
+            format!("match --select: {}", s.message),
+            if s.exit_code == 0 { Severity::Info } else { Severity::Error },
+        ));
     }
     write_log(&args.licence, &entries);
     let status = match &selection {

@@ -323,7 +323,8 @@ fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
     use crate::platform;
     let mut facts = FirmwareFacts { source: "live firmware".into(), ..Default::default() };
     let table = |sig: &[u8; 4]| -> Result<Option<RawTable>> {
-        Ok(platform::read_acpi_table(sig)?.map(|bytes| RawTable { bytes, evidence: platform::acpi_table_evidence(sig) }))
+        Ok(platform::read_acpi_table(sig)?
+            .map(|bytes| RawTable { bytes, evidence: platform::acpi_table_evidence(sig) }))
     };
     if let Some(t) = table(MSDM)? {
         facts.oa3 = Some(oa3_from_msdm(&t.bytes, &t.evidence, editions).map_err(|e| e.in_file(&t.evidence))?);
@@ -342,8 +343,7 @@ fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
         if roots.is_empty() && ids.is_empty() {
             facts.notes.push("SLIC OEM ids not checked: RSDT/XSDT not readable".into());
         }
-        facts.slic =
-            Some(slic_from_sources(&t.bytes, &t.evidence, &roots, &ids).map_err(|e| e.in_file(&t.evidence))?);
+        facts.slic = Some(slic_from_sources(&t.bytes, &t.evidence, &roots, &ids).map_err(|e| e.in_file(&t.evidence))?);
     }
     match platform::smbios() {
         Ok(s) => facts.smbios = s,
@@ -455,7 +455,10 @@ mod tests {
         assert_eq!(r.name, "RSDT");
         assert_eq!(&r.oem_id, b"BOCHS ");
         assert_eq!(&r.oem_table_id, b"BXPC    ");
-        let x = super::root_ids_from_kernel_log("ACPI: XSDT 0x000000007FB7D0E8 00004C (v01 DELL   CBX3     01072009 AMI  00010013)").unwrap();
+        let x = super::root_ids_from_kernel_log(
+            "ACPI: XSDT 0x000000007FB7D0E8 00004C (v01 DELL   CBX3     01072009 AMI  00010013)",
+        )
+        .unwrap();
         assert_eq!((&x.oem_id, &x.oem_table_id), (b"DELL  ", b"CBX3    "));
         assert!(super::root_ids_from_kernel_log("ACPI: FACP 0x0 (v01 BOCHS  BXPC     1)").is_none());
         assert!(super::root_ids_from_kernel_log("ACPI: RSDT 0x00 (v01 BOC").is_none());
@@ -466,7 +469,8 @@ mod tests {
         let f = super::Oa3Facts { key: "W269N-WFGWX-YVC9B-4J6C9-T83GX".into(), ..Default::default() };
         let d = format!("{f:?}");
         assert!(!d.contains("W269N") && d.contains("XXXXX-XXXXX-XXXXX-XXXXX-T83GX"), "{d}");
-        let m = super::msdm::parse(&super::msdm::build(b"W269N-WFGWX-YVC9B-4J6C9-T83GX", b"OEM   ", b"TABLE   ")).unwrap();
+        let m =
+            super::msdm::parse(&super::msdm::build(b"W269N-WFGWX-YVC9B-4J6C9-T83GX", b"OEM   ", b"TABLE   ")).unwrap();
         let d = format!("{m:?}");
         assert!(!d.contains("W269N") && !d.contains(&m.decoded.value.to_string()), "{d}");
     }

@@ -84,9 +84,13 @@ pub fn advise(image: &ImageFacts) -> Advice {
             "after applying, activate with the Volume Licensing key for {what}, not the firmware OEM key: with KMS or Active Directory-based activation the public KMS client setup key {k} (slmgr /ipk {k}), otherwise your organisation's MAK"
         ),
         None if edition.as_deref().is_some_and(super::product::is_home_class) => {
-            format!("{what} has no Volume Licensing key: Home editions are not reimaged with VL media; a Home PC activates only with its own firmware OEM key")
+            format!(
+                "{what} has no Volume Licensing key: Home editions are not reimaged with VL media; a Home PC activates only with its own firmware OEM key"
+            )
         }
-        None => format!("after applying, activate with your organisation's Volume Licensing key (MAK) for {what}, not the firmware OEM key"),
+        None => format!(
+            "after applying, activate with your organisation's Volume Licensing key (MAK) for {what}, not the firmware OEM key"
+        ),
     };
     Advice { edition_id: edition, release, kms_client_key: key.map(str::to_string), message }
 }
@@ -146,7 +150,10 @@ mod tests {
     fn looks_up_by_release_and_edition() {
         assert_eq!(kms_client_key("Windows 11", "Professional"), Some("W269N-WFGWX-YVC9B-4J6C9-T83GX"));
         assert_eq!(kms_client_key("Windows 10", "enterprise"), Some("NPPR9-FWDCX-D2C8J-H872K-2YT43"));
-        assert_eq!(kms_client_key("Windows Server 2022", "ServerDatacenterCore"), Some("WX4NM-KYWYW-QJJR4-XV3QB-6VM33"));
+        assert_eq!(
+            kms_client_key("Windows Server 2022", "ServerDatacenterCore"),
+            Some("WX4NM-KYWYW-QJJR4-XV3QB-6VM33")
+        );
         assert_eq!(kms_client_key("Windows Server 2025", "ServerDatacenter"), Some("D764K-2NDRG-47T6Q-P8T8W-YP6DF"));
         assert_eq!(kms_client_key("Windows 11", "Core"), None);
     }

@@ -199,7 +199,11 @@ impl MachineDeclaration {
                 "bios" | "csm" | "legacy" => (FirmwareType::Bios, None),
                 "uefi64" => (FirmwareType::Uefi, Some(64)),
                 "uefi32" => (FirmwareType::Uefi, Some(32)),
-                _ => return Err(Error::Usage { message: format!("--machine-firmware {f:?}: use bios, uefi64 or uefi32") }),
+                _ => {
+                    return Err(Error::Usage {
+                        message: format!("--machine-firmware {f:?}: use bios, uefi64 or uefi32"),
+                    });
+                }
             }),
         };
         Ok((arch, fw))
@@ -227,23 +231,36 @@ pub fn declared_facts(decl: &Declaration) -> Result<DeclaredFacts> {
     };
     let edition = match &decl.edition {
         Some(d) => {
-            let id = product::canonical_edition(&d.value)
-                .ok_or_else(|| bad(&d.evidence, "edition", &d.value, "use an EditionID such as Professional, Core, ProfessionalN, ServerStandard"))?;
+            let id = product::canonical_edition(&d.value).ok_or_else(|| {
+                bad(
+                    &d.evidence,
+                    "edition",
+                    &d.value,
+                    "use an EditionID such as Professional, Core, ProfessionalN, ServerStandard",
+                )
+            })?;
             Some(Fact::new(id.to_string(), declared_source(&d.evidence), d.evidence.clone()))
         }
         None => None,
     };
     let version = match &decl.version {
         Some(d) => {
-            let g = product::parse_generation(&d.value)
-                .ok_or_else(|| bad(&d.evidence, "Windows version", &d.value, "use 7, 8, 8.1, 10, 11, a server year, or major.minor.build"))?;
+            let g = product::parse_generation(&d.value).ok_or_else(|| {
+                bad(
+                    &d.evidence,
+                    "Windows version",
+                    &d.value,
+                    "use 7, 8, 8.1, 10, 11, a server year, or major.minor.build",
+                )
+            })?;
             Some(Fact::new(g, declared_source(&d.evidence), d.evidence.clone()))
         }
         None => None,
     };
     let language = match &decl.language {
         Some(d) => {
-            let l = product::canonical_language(&d.value).ok_or_else(|| bad(&d.evidence, "language tag", &d.value, "e.g. en-US, ja-JP"))?;
+            let l = product::canonical_language(&d.value)
+                .ok_or_else(|| bad(&d.evidence, "language tag", &d.value, "e.g. en-US, ja-JP"))?;
             Some(Fact::new(l, declared_source(&d.evidence), d.evidence.clone()))
         }
         None => None,
@@ -275,7 +292,13 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
 
     let os = s.offline_os;
     let installed_edition = os.and_then(|o| {
-        o.edition_id.clone().map(|e| Fact::new(e, Source::OfflineOs, format!("{}: Microsoft\\Windows NT\\CurrentVersion\\EditionID", o.software_hive)))
+        o.edition_id.clone().map(|e| {
+            Fact::new(
+                e,
+                Source::OfflineOs,
+                format!("{}: Microsoft\\Windows NT\\CurrentVersion\\EditionID", o.software_hive),
+            )
+        })
     });
     let installed_version = os.and_then(|o| {
         let server = o.edition_id.as_deref().is_some_and(|e| e.to_ascii_lowercase().starts_with("server"));
@@ -298,17 +321,31 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         Some(Fact::new(
             tag,
             Source::OfflineOs,
-            format!("{}: {cs}\\Control\\Nls\\Language\\InstallLanguage = {}", o.system_hive, o.install_lcid.as_deref().unwrap_or("?")),
+            format!(
+                "{}: {cs}\\Control\\Nls\\Language\\InstallLanguage = {}",
+                o.system_hive,
+                o.install_lcid.as_deref().unwrap_or("?")
+            ),
         ))
     });
     let arch = os.and_then(|o| {
         let cs = o.control_set.as_deref().unwrap_or("ControlSet");
-        o.arch.clone().map(|a| Fact::new(a, Source::OfflineOs, format!("{}: {cs}\\Control\\Session Manager\\Environment\\PROCESSOR_ARCHITECTURE", o.system_hive)))
+        o.arch.clone().map(|a| {
+            Fact::new(
+                a,
+                Source::OfflineOs,
+                format!("{}: {cs}\\Control\\Session Manager\\Environment\\PROCESSOR_ARCHITECTURE", o.system_hive),
+            )
+        })
     });
 
     let software_assurance = match &s.declaration.software_assurance {
         Some(d) => Fact::new(d.value, declared_source(&d.evidence), d.evidence.clone()),
-        None => Fact::new(false, Source::Default, "not declared (--software-assurance or software_assurance in a policy file)"),
+        None => Fact::new(
+            false,
+            Source::Default,
+            "not declared (--software-assurance or software_assurance in a policy file)",
+        ),
     };
     let downgrade_rights = if s.policy.downgrade_rights_declared {
         Fact::new(s.policy.downgrade_rights, Source::Policy, format!("{}: downgrade_rights", s.policy.source))
@@ -339,7 +376,8 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
             (t, b)
         }
         (FirmwareType::Unknown, None) => {
-            machine_ev.push(format!("firmware type unknown ({} does not say; --machine-firmware declares it)", fw.source));
+            machine_ev
+                .push(format!("firmware type unknown ({} does not say; --machine-firmware declares it)", fw.source));
             (FirmwareType::Unknown, None)
         }
         (FirmwareType::Uefi, Some((FirmwareType::Uefi, b))) if fw.uefi_bitness.is_none() => {

@@ -80,7 +80,11 @@ impl Verdict {
         let downgrades = self
             .rules
             .iter()
-            .filter(|r| r.result.id == "version" && r.result.outcome == Outcome::Pass && r.result.message.contains("downgrade rights"))
+            .filter(|r| {
+                r.result.id == "version"
+                    && r.result.outcome == Outcome::Pass
+                    && r.result.message.contains("downgrade rights")
+            })
             .count();
         (self.warnings().len(), downgrades)
     }
@@ -100,7 +104,8 @@ pub fn effect(r: &RuleResult, policy: &Policy) -> Effect {
 }
 
 pub fn decide(results: Vec<RuleResult>, policy: &Policy, activation: Advice) -> Verdict {
-    let rules: Vec<RuleVerdict> = results.into_iter().map(|r| RuleVerdict { effect: effect(&r, policy), result: r }).collect();
+    let rules: Vec<RuleVerdict> =
+        results.into_iter().map(|r| RuleVerdict { effect: effect(&r, policy), result: r }).collect();
     let (decision, exit) = if rules.iter().any(|r| r.effect == Effect::Block) {
         (Decision::Blocked, ExitStatus::Blocked)
     } else if rules.iter().any(|r| r.effect == Effect::Undecided) {

@@ -2,8 +2,8 @@
 //! holding any of these. Everything here parses bytes from a `ReadAt` source and
 //! returns facts; nothing prints.
 
-pub mod iso;
 pub mod digest;
+pub mod iso;
 pub mod product;
 pub mod wim;
 
@@ -13,10 +13,10 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::source::{FileSource, ReadAt};
+use wim::IntegrityInfo;
 use wim::header::{Compression, Header};
 use wim::split::{self, PartInfo};
 use wim::xml::ImageInfo;
-use wim::IntegrityInfo;
 
 /// What kind of file the image came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -139,6 +139,10 @@ pub fn is_wim(src: &dyn ReadAt) -> bool {
 /// Reject an index the image does not have, naming those it has.
 pub fn select_index(report: &ImageReport, index: u32) -> Result<&ImageInfo> {
     report.image(index).ok_or_else(|| Error::Usage {
-        message: format!("{}: no image with index {index} (the image has indexes 1..={})", report.path, report.images.len()),
+        message: format!(
+            "{}: no image with index {index} (the image has indexes 1..={})",
+            report.path,
+            report.images.len()
+        ),
     })
 }

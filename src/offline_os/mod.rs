@@ -69,7 +69,10 @@ pub fn hive_paths(root: &Path) -> Option<(PathBuf, PathBuf)> {
 /// a damaged hive is an error naming the structure and offset (exit 4).
 pub fn read(root: &Path) -> Result<OfflineOsFacts> {
     let (sw_path, sys_path) = hive_paths(root).ok_or_else(|| Error::NotFound {
-        what: format!("{}: no Windows\\System32\\config\\SOFTWARE and SYSTEM hives (not an installed Windows volume)", root.display()),
+        what: format!(
+            "{}: no Windows\\System32\\config\\SOFTWARE and SYSTEM hives (not an installed Windows volume)",
+            root.display()
+        ),
     })?;
     let mut facts = OfflineOsFacts {
         root: root.display().to_string(),

@@ -35,18 +35,25 @@ pub struct Flags {
 
 /// Merge flags over the policy's `[licensed]` table.
 pub fn declaration(flags: &Flags, policy: &Policy) -> Declaration {
-    let from_flag = |v: &Option<String>, flag: &str| v.as_ref().map(|s| Declared { value: s.clone(), evidence: format!("operator flag {flag}") });
+    let from_flag = |v: &Option<String>, flag: &str| {
+        v.as_ref().map(|s| Declared { value: s.clone(), evidence: format!("operator flag {flag}") })
+    };
     let from_policy = |v: &Option<String>, key: &str| {
         v.as_ref().map(|s| Declared { value: s.clone(), evidence: format!("{}: licensed.{key}", policy.source) })
     };
     Declaration {
-        edition: from_flag(&flags.edition, "--licensed-edition").or_else(|| from_policy(&policy.licensed.edition, "edition")),
-        version: from_flag(&flags.version, "--licensed-version").or_else(|| from_policy(&policy.licensed.version, "version")),
-        language: from_flag(&flags.language, "--licensed-language").or_else(|| from_policy(&policy.licensed.language, "language")),
+        edition: from_flag(&flags.edition, "--licensed-edition")
+            .or_else(|| from_policy(&policy.licensed.edition, "edition")),
+        version: from_flag(&flags.version, "--licensed-version")
+            .or_else(|| from_policy(&policy.licensed.version, "version")),
+        language: from_flag(&flags.language, "--licensed-language")
+            .or_else(|| from_policy(&policy.licensed.language, "language")),
         software_assurance: if flags.software_assurance {
             Some(Declared { value: true, evidence: "operator flag --software-assurance".into() })
         } else {
-            policy.software_assurance.map(|v| Declared { value: v, evidence: format!("{}: software_assurance", policy.source) })
+            policy
+                .software_assurance
+                .map(|v| Declared { value: v, evidence: format!("{}: software_assurance", policy.source) })
         },
     }
 }

@@ -160,7 +160,13 @@ impl Policy {
         let shown = path.display().to_string();
         let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("{shown}: cannot open policy file"), &e))?;
         if meta.len() > MAX_POLICY_BYTES {
-            return Err(Error::TooLarge { structure: "policy file", offset: 0, size: meta.len(), limit: MAX_POLICY_BYTES }.in_file(shown));
+            return Err(Error::TooLarge {
+                structure: "policy file",
+                offset: 0,
+                size: meta.len(),
+                limit: MAX_POLICY_BYTES,
+            }
+            .in_file(shown));
         }
         // The size above is 0 for pipes and devices (`--policy /dev/stdin`): read at
         // most one byte past the limit whatever the metadata said.
@@ -169,10 +175,17 @@ impl Policy {
         std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_POLICY_BYTES + 1), &mut bytes)
             .map_err(|e| Error::io(format!("{shown}: cannot read policy file"), &e))?;
         if bytes.len() as u64 > MAX_POLICY_BYTES {
-            return Err(Error::TooLarge { structure: "policy file", offset: 0, size: bytes.len() as u64, limit: MAX_POLICY_BYTES }.in_file(shown));
+            return Err(Error::TooLarge {
+                structure: "policy file",
+                offset: 0,
+                size: bytes.len() as u64,
+                limit: MAX_POLICY_BYTES,
+            }
+            .in_file(shown));
         }
-        let text = String::from_utf8(bytes)
-            .map_err(|e| Error::malformed("policy file", e.utf8_error().valid_up_to() as u64, "not UTF-8 text").in_file(&shown))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::malformed("policy file", e.utf8_error().valid_up_to() as u64, "not UTF-8 text").in_file(&shown)
+        })?;
         Policy::parse(&text, &shown)
     }
 
@@ -186,7 +199,14 @@ impl Policy {
         for (i, h) in file.approved_images.iter().enumerate() {
             let h = h.trim().to_ascii_lowercase();
             if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(Error::invalid("policy file", 0, "approved_images", "SHA-256 digests (64 hex digits)", format!("entry {}: {:?}", i + 1, h)).in_file(source));
+                return Err(Error::invalid(
+                    "policy file",
+                    0,
+                    "approved_images",
+                    "SHA-256 digests (64 hex digits)",
+                    format!("entry {}: {:?}", i + 1, h),
+                )
+                .in_file(source));
             }
             approved.push(h);
         }
@@ -250,7 +270,14 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_values_are_errors() {
-        for bad in ["sofware_assurance = true", "[unknown]\nedition = \"maybe\"", "[unknown]\nlicence = \"warn\"", "[licensed]\ncolour = \"x\"", "media = 3", "= broken"] {
+        for bad in [
+            "sofware_assurance = true",
+            "[unknown]\nedition = \"maybe\"",
+            "[unknown]\nlicence = \"warn\"",
+            "[licensed]\ncolour = \"x\"",
+            "media = 3",
+            "= broken",
+        ] {
             let e = Policy::parse(bad, "p.toml").unwrap_err();
             assert_eq!(e.exit_code(), crate::exit::ExitStatus::BadInput, "{bad}: {e}");
             assert!(e.to_string().starts_with("p.toml: policy file"), "{e}");

@@ -153,10 +153,8 @@ pub fn enable_vt_colors() -> bool {
 pub fn set_task_sequence_variables(vars: &[(&str, &str)]) -> crate::Result<bool> {
     #[cfg(windows)]
     {
-        windows::tsenv::set_variables(vars).map_err(|message| crate::Error::Io {
-            what: "task sequence variables".into(),
-            message,
-        })
+        windows::tsenv::set_variables(vars)
+            .map_err(|message| crate::Error::Io { what: "task sequence variables".into(), message })
     }
     #[cfg(not(windows))]
     {

@@ -24,7 +24,13 @@ struct RuleJson<'a> {
 fn rules_json(v: &Verdict) -> Vec<RuleJson<'_>> {
     v.rules
         .iter()
-        .map(|r| RuleJson { id: r.result.id, outcome: r.result.outcome, effect: r.effect, message: &r.result.message, evidence: &r.result.evidence })
+        .map(|r| RuleJson {
+            id: r.result.id,
+            outcome: r.result.outcome,
+            effect: r.effect,
+            message: &r.result.message,
+            evidence: &r.result.evidence,
+        })
         .collect()
 }
 
@@ -97,7 +103,12 @@ struct MatchJson<'a> {
     selection: Option<&'a Selection>,
 }
 
-pub fn match_json(path: &str, licensed: &LicensedFacts, results: &[(ImageFacts, Verdict)], selection: Option<&Selection>) -> String {
+pub fn match_json(
+    path: &str,
+    licensed: &LicensedFacts,
+    results: &[(ImageFacts, Verdict)],
+    selection: Option<&Selection>,
+) -> String {
     let indexes = results
         .iter()
         .map(|(img, v)| IndexJson {
@@ -116,7 +127,14 @@ pub fn match_json(path: &str, licensed: &LicensedFacts, results: &[(ImageFacts, 
             activation: &v.activation,
         })
         .collect();
-    super::to_json(&MatchJson { oemgate: env!("CARGO_PKG_VERSION"), command: "match", image: path, licensed, indexes, selection })
+    super::to_json(&MatchJson {
+        oemgate: env!("CARGO_PKG_VERSION"),
+        command: "match",
+        image: path,
+        licensed,
+        indexes,
+        selection,
+    })
 }
 
 fn decision_word(d: Decision, st: Style) -> String {
@@ -151,7 +169,11 @@ fn effect_word(e: Effect) -> &'static str {
 pub fn image_line(img: &ImageFacts) -> String {
     let o = |v: Option<&str>| v.unwrap_or("-").to_string();
     if img.edition_id.is_none() && img.version.is_none() && img.arch.is_none() {
-        return format!("index {}: {} (no Windows edition, version or architecture in the image's metadata)", img.index, o(img.name.as_deref()));
+        return format!(
+            "index {}: {} (no Windows edition, version or architecture in the image's metadata)",
+            img.index,
+            o(img.name.as_deref())
+        );
     }
     format!(
         "index {}: {} - {}, {} ({}), {}, {}",
@@ -171,7 +193,12 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
         (Some(v), Some(e)) => format!("{v}  ({})", short_source(e)),
         _ => "unknown".to_string(),
     };
-    let _ = writeln!(o, "  {:<10} {}", "edition", fact(l.edition.as_ref().map(|f| f.value.clone()), l.edition.as_ref().map(|f| &f.evidence)));
+    let _ = writeln!(
+        o,
+        "  {:<10} {}",
+        "edition",
+        fact(l.edition.as_ref().map(|f| f.value.clone()), l.edition.as_ref().map(|f| &f.evidence))
+    );
     if let (Some(d), Some(fw)) = (&l.declared_edition, &l.firmware_edition) {
         if d.value != fw.value {
             let _ = writeln!(o, "  {:<10} {} declared ({}) - conflicts with the firmware", "", d.value, d.evidence);
@@ -181,8 +208,18 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
         let group = k.group_id.map_or_else(|| "-".into(), |g| g.to_string());
         let _ = writeln!(o, "  {:<10} {} group {group} {}", "key", k.key, k.key_type.as_deref().unwrap_or(""));
     }
-    let _ = writeln!(o, "  {:<10} {}", "version", fact(l.version.as_ref().map(|f| f.value.to_string()), l.version.as_ref().map(|f| &f.evidence)));
-    let _ = writeln!(o, "  {:<10} {}", "language", fact(l.language.as_ref().map(|f| f.value.clone()), l.language.as_ref().map(|f| &f.evidence)));
+    let _ = writeln!(
+        o,
+        "  {:<10} {}",
+        "version",
+        fact(l.version.as_ref().map(|f| f.value.to_string()), l.version.as_ref().map(|f| &f.evidence))
+    );
+    let _ = writeln!(
+        o,
+        "  {:<10} {}",
+        "language",
+        fact(l.language.as_ref().map(|f| f.value.clone()), l.language.as_ref().map(|f| &f.evidence))
+    );
     if let Some(inst) = &l.installed_edition {
         let _ = writeln!(o, "  {:<10} {} (installed Windows; a hint, not proof)", "installed", inst.value);
     }
@@ -200,7 +237,11 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
     if l.software_assurance.value {
         let _ = writeln!(o, "  {:<10} Software Assurance declared ({})", "VL", l.software_assurance.evidence);
     }
-    let notes = l.firmware_key.iter().flat_map(|k| k.warnings.iter()).chain(l.offline_os.iter().flat_map(|os| os.warnings.iter()));
+    let notes = l
+        .firmware_key
+        .iter()
+        .flat_map(|k| k.warnings.iter())
+        .chain(l.offline_os.iter().flat_map(|os| os.warnings.iter()));
     for n in notes {
         let _ = writeln!(o, "  {:<10} {n}", "note");
     }
@@ -259,7 +300,13 @@ fn summary(o: &mut String, v: &Verdict) {
     }
 }
 
-pub fn match_table(path: &str, l: &LicensedFacts, results: &[(ImageFacts, Verdict)], verbose: bool, color: bool) -> String {
+pub fn match_table(
+    path: &str,
+    l: &LicensedFacts,
+    results: &[(ImageFacts, Verdict)],
+    verbose: bool,
+    color: bool,
+) -> String {
     let st = Style { color };
     let mut o = String::new();
     let _ = writeln!(o, "{} {path}", st.bold("oemgate match:"));

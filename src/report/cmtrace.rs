@@ -18,7 +18,8 @@ pub enum Severity {
 
 /// One log line (with its trailing CRLF).
 pub fn line(message: &str, severity: Severity, at: OffsetDateTime, pid: u32) -> String {
-    let clean: String = message.replace("]LOG]!>", "] LOG]!>").chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect();
+    let clean: String =
+        message.replace("]LOG]!>", "] LOG]!>").chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect();
     let t = at.to_offset(time::UtcOffset::UTC);
     format!(
         "<![LOG[{clean}]LOG]!><time=\"{:02}:{:02}:{:02}.{:03}+000\" date=\"{:02}-{:02}-{:04}\" component=\"oemgate\" context=\"\" type=\"{}\" thread=\"{pid}\" file=\"\">\r\n",

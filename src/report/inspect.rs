@@ -100,7 +100,8 @@ fn media_block(o: &mut String, m: &MediaFacts, st: Style) {
         Some(c) => {
             let mut parts = Vec::new();
             parts.push(format!("EditionID {}", c.edition_id.as_deref().unwrap_or("-")));
-            parts.push(format!("Channel {}", c.channel.map(Channel::name).or(c.channel_text.as_deref()).unwrap_or("-")));
+            parts
+                .push(format!("Channel {}", c.channel.map(Channel::name).or(c.channel_text.as_deref()).unwrap_or("-")));
             if let Some(vl) = c.vl {
                 parts.push(format!("VL {}", u8::from(vl)));
             }
@@ -156,7 +157,11 @@ fn image_block(o: &mut String, img: &ImageInfo, st: Style) {
     if let Some(d) = img.description.as_ref().or(img.display_description.as_ref()) {
         row(o, "Description", d.clone());
     }
-    row(o, "Files", format!("{} files, {} directories, {} bytes", opt(&img.file_count), opt(&img.dir_count), opt(&img.total_bytes)));
+    row(
+        o,
+        "Files",
+        format!("{} files, {} directories, {} bytes", opt(&img.file_count), opt(&img.dir_count), opt(&img.total_bytes)),
+    );
     row(o, "Created", opt(&img.creation_time));
     row(o, "Modified", opt(&img.last_modification_time));
     if img.wimboot {

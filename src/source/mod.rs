@@ -77,13 +77,7 @@ pub fn check_range(structure: &'static str, offset: u64, len: u64, total: u64) -
 
 /// Read `len` bytes at `offset` into a new vector, refusing sizes above `limit`
 /// before allocating and ranges past the end of the source.
-pub fn read_bounded(
-    src: &dyn ReadAt,
-    structure: &'static str,
-    offset: u64,
-    len: u64,
-    limit: u64,
-) -> Result<Vec<u8>> {
+pub fn read_bounded(src: &dyn ReadAt, structure: &'static str, offset: u64, len: u64, limit: u64) -> Result<Vec<u8>> {
     if len > limit {
         return Err(Error::TooLarge { structure, offset, size: len, limit });
     }

@@ -13,7 +13,11 @@ pub fn check(i: &Input) -> RuleResult {
     if i.image.sha256.is_empty() {
         return RuleResult::new(ID, Outcome::Unknown, "the image was not hashed").with(i.policy.source.clone());
     }
-    let mut r = RuleResult::new(ID, Outcome::Pass, "").with(format!("{}: approved_images ({} digests)", i.policy.source, approved.len()));
+    let mut r = RuleResult::new(ID, Outcome::Pass, "").with(format!(
+        "{}: approved_images ({} digests)",
+        i.policy.source,
+        approved.len()
+    ));
     let mut missing = Vec::new();
     for h in &i.image.sha256 {
         r = r.with(format!("{}: SHA-256 {}", h.file, h.sha256));

@@ -18,12 +18,20 @@ pub fn check(i: &Input) -> RuleResult {
     if let Some(inst) = &i.licensed.arch {
         ev.push(inst.evidence.clone());
         if inst.value != image {
-            licence_note = format!("; the installed Windows is {} ({} <-> {} is fine licence-wise)", inst.value, inst.value, image);
+            licence_note = format!(
+                "; the installed Windows is {} ({} <-> {} is fine licence-wise)",
+                inst.value, inst.value, image
+            );
         }
     }
     let r = |o, msg: String| RuleResult { id: ID, outcome: o, message: msg, evidence: ev.clone() };
     let Some(cpu) = m.cpu_arch.as_deref() else {
-        return r(Outcome::Unknown, format!("image is {image}; this machine's CPU architecture is unknown (with dumped tables declare --machine-arch and --machine-firmware)"));
+        return r(
+            Outcome::Unknown,
+            format!(
+                "image is {image}; this machine's CPU architecture is unknown (with dumped tables declare --machine-arch and --machine-firmware)"
+            ),
+        );
     };
     let fw = match (m.firmware_type, m.uefi_bitness) {
         (FirmwareType::Uefi, Some(b)) => format!("{b}-bit UEFI"),
@@ -38,9 +46,16 @@ pub fn check(i: &Input) -> RuleResult {
                 return r(Outcome::Fail, format!("image is x64, {here}: it cannot run x64 Windows"));
             }
             match (m.firmware_type, m.uefi_bitness) {
-                (FirmwareType::Bios, _) | (FirmwareType::Uefi, Some(64)) => r(Outcome::Pass, format!("image is x64, {here}{licence_note}")),
-                (FirmwareType::Uefi, Some(_)) => r(Outcome::Fail, format!("image is x64, {here}: 32-bit UEFI cannot boot x64 Windows")),
-                _ => r(Outcome::Unknown, format!("image is x64, {here}: cannot tell whether it boots (declare --machine-firmware)")),
+                (FirmwareType::Bios, _) | (FirmwareType::Uefi, Some(64)) => {
+                    r(Outcome::Pass, format!("image is x64, {here}{licence_note}"))
+                }
+                (FirmwareType::Uefi, Some(_)) => {
+                    r(Outcome::Fail, format!("image is x64, {here}: 32-bit UEFI cannot boot x64 Windows"))
+                }
+                _ => r(
+                    Outcome::Unknown,
+                    format!("image is x64, {here}: cannot tell whether it boots (declare --machine-firmware)"),
+                ),
             }
         }
         "x86" => {
@@ -48,11 +63,19 @@ pub fn check(i: &Input) -> RuleResult {
                 return r(Outcome::Fail, format!("image is x86, {here}: it cannot run x86 Windows natively"));
             }
             match (m.firmware_type, m.uefi_bitness) {
-                (FirmwareType::Bios, _) | (FirmwareType::Uefi, Some(32)) => r(Outcome::Pass, format!("image is x86, {here}{licence_note}")),
-                (FirmwareType::Uefi, Some(_)) => {
-                    r(Outcome::Fail, format!("image is x86, {here}: 64-bit UEFI cannot boot x86 Windows (enable CSM/legacy boot, or use an x64 image)"))
+                (FirmwareType::Bios, _) | (FirmwareType::Uefi, Some(32)) => {
+                    r(Outcome::Pass, format!("image is x86, {here}{licence_note}"))
                 }
-                _ => r(Outcome::Unknown, format!("image is x86, {here}: cannot tell whether it boots (declare --machine-firmware)")),
+                (FirmwareType::Uefi, Some(_)) => r(
+                    Outcome::Fail,
+                    format!(
+                        "image is x86, {here}: 64-bit UEFI cannot boot x86 Windows (enable CSM/legacy boot, or use an x64 image)"
+                    ),
+                ),
+                _ => r(
+                    Outcome::Unknown,
+                    format!("image is x86, {here}: cannot tell whether it boots (declare --machine-firmware)"),
+                ),
             }
         }
         "arm64" => {

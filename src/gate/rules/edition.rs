@@ -11,7 +11,8 @@ pub const ID: &str = "edition";
 pub fn check(i: &Input) -> RuleResult {
     let l = i.licensed;
     let Some(image) = i.image.edition_id.as_deref() else {
-        return RuleResult::new(ID, Outcome::Unknown, "the image has no EditionID (not a Windows installation image?)").with(i.image_evidence());
+        return RuleResult::new(ID, Outcome::Unknown, "the image has no EditionID (not a Windows installation image?)")
+            .with(i.image_evidence());
     };
     let image_ev = format!("{}: EDITIONID {image}", i.image_evidence());
     if let (Some(fw), Some(decl)) = (&l.firmware_edition, &l.declared_edition) {
@@ -40,7 +41,8 @@ pub fn check(i: &Input) -> RuleResult {
         if let Some(inst) = &l.installed_edition {
             why.push_str(&format!("; the installed Windows reports {}, which is not proof of the licence", inst.value));
         }
-        let mut r = RuleResult::new(ID, Outcome::Unknown, why).with(format!("firmware: {}", l.firmware_source)).with(image_ev);
+        let mut r =
+            RuleResult::new(ID, Outcome::Unknown, why).with(format!("firmware: {}", l.firmware_source)).with(image_ev);
         if let Some(inst) = &l.installed_edition {
             r = r.with(inst.evidence.clone());
         }
@@ -71,9 +73,13 @@ pub fn check(i: &Input) -> RuleResult {
         return RuleResult::new(ID, Outcome::Pass, format!("image is {image}, {what}")).with(lic_ev).with(image_ev);
     }
     if product::is_upgrade_edition(image) {
-        return RuleResult::new(ID, Outcome::Skip, format!("image is {image}, a Volume Licensing upgrade edition; {what}: see enterprise-upgrade"))
-            .with(lic_ev)
-            .with(image_ev);
+        return RuleResult::new(
+            ID,
+            Outcome::Skip,
+            format!("image is {image}, a Volume Licensing upgrade edition; {what}: see enterprise-upgrade"),
+        )
+        .with(lic_ev)
+        .with(image_ev);
     }
     RuleResult::new(ID, Outcome::Fail, format!("image is {image}, {what}")).with(lic_ev).with(image_ev)
 }

@@ -15,10 +15,15 @@ pub fn check(i: &Input) -> RuleResult {
     };
     let image_ev = format!("{}: EDITIONID {image}", i.image_evidence());
     if !product::is_upgrade_edition(image) {
-        return RuleResult::new(ID, Outcome::Skip, format!("image is {image}, not an Enterprise or Education upgrade edition"));
+        return RuleResult::new(
+            ID,
+            Outcome::Skip,
+            format!("image is {image}, not an Enterprise or Education upgrade edition"),
+        );
     }
     let Some(lic) = &l.edition else {
-        return RuleResult::new(ID, Outcome::Unknown, format!("image is {image}; the licensed edition is unknown")).with(image_ev);
+        return RuleResult::new(ID, Outcome::Unknown, format!("image is {image}; the licensed edition is unknown"))
+            .with(image_ev);
     };
     let sa = &l.software_assurance;
     let base = RuleResult::new(ID, Outcome::Pass, "").with(lic.evidence.clone()).with(image_ev);
@@ -29,17 +34,35 @@ pub fn check(i: &Input) -> RuleResult {
     if product::is_home_class(&lic.value) {
         return done(
             Outcome::Fail,
-            format!("image is {image} but the licence is {} (Home): Home is no qualifying OS for a Volume Licensing upgrade, Software Assurance or not", lic.value),
+            format!(
+                "image is {image} but the licence is {} (Home): Home is no qualifying OS for a Volume Licensing upgrade, Software Assurance or not",
+                lic.value
+            ),
         );
     }
     if !product::is_qualifying_for_upgrade(&lic.value) {
-        return done(Outcome::Fail, format!("image is {image} but the licence is {}, no qualifying OS (Professional-class) for it", lic.value));
+        return done(
+            Outcome::Fail,
+            format!("image is {image} but the licence is {}, no qualifying OS (Professional-class) for it", lic.value),
+        );
     }
     if product::is_n_edition(image) != product::is_n_edition(&lic.value) {
-        return done(Outcome::Fail, format!("image is {image} but the licence is {}: N and non-N editions have different components", lic.value));
+        return done(
+            Outcome::Fail,
+            format!(
+                "image is {image} but the licence is {}: N and non-N editions have different components",
+                lic.value
+            ),
+        );
     }
     if sa.value {
-        done(Outcome::Pass, format!("image is {image} on a {} licence with Volume Licensing + Software Assurance declared ({})", lic.value, sa.evidence))
+        done(
+            Outcome::Pass,
+            format!(
+                "image is {image} on a {} licence with Volume Licensing + Software Assurance declared ({})",
+                lic.value, sa.evidence
+            ),
+        )
     } else {
         done(
             Outcome::Fail,

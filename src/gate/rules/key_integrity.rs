@@ -10,16 +10,28 @@ pub fn check(i: &Input) -> RuleResult {
     let mut problems = Vec::new();
     let mut evidence = Vec::new();
     if let Some(s) = &l.slic {
-        evidence.push(format!("{} (SLIC table checksum {})", s.evidence, if s.table_checksum_ok { "ok" } else { "FAILS" }));
+        evidence.push(format!(
+            "{} (SLIC table checksum {})",
+            s.evidence,
+            if s.table_checksum_ok { "ok" } else { "FAILS" }
+        ));
         if !s.table_checksum_ok {
             problems.push("the SLIC table's ACPI checksum fails".to_string());
         }
     }
     let Some(k) = &l.firmware_key else {
         let r = if problems.is_empty() {
-            RuleResult::new(ID, Outcome::Skip, format!("no OA3 key in firmware (no MSDM table in {})", l.firmware_source))
+            RuleResult::new(
+                ID,
+                Outcome::Skip,
+                format!("no OA3 key in firmware (no MSDM table in {})", l.firmware_source),
+            )
         } else {
-            RuleResult::new(ID, Outcome::Fail, format!("{}: the firmware table is corrupt or was altered", problems.join("; ")))
+            RuleResult::new(
+                ID,
+                Outcome::Fail,
+                format!("{}: the firmware table is corrupt or was altered", problems.join("; ")),
+            )
         };
         return evidence.into_iter().fold(r, RuleResult::with);
     };
@@ -38,7 +50,11 @@ pub fn check(i: &Input) -> RuleResult {
     let r = if !problems.is_empty() {
         RuleResult::new(ID, Outcome::Fail, format!("{}: the firmware key is tampered or corrupt", problems.join("; ")))
     } else if k.key_checksum_ok.is_none() {
-        RuleResult::new(ID, Outcome::Unknown, format!("the firmware key {} has no checksum that can be verified offline", k.key))
+        RuleResult::new(
+            ID,
+            Outcome::Unknown,
+            format!("the firmware key {} has no checksum that can be verified offline", k.key),
+        )
     } else {
         RuleResult::new(ID, Outcome::Pass, format!("MSDM table and key {} checksums hold", k.key))
     };

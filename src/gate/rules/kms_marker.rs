@@ -18,20 +18,37 @@ pub fn check(i: &Input) -> RuleResult {
         return RuleResult::new(
             ID,
             Outcome::Fail,
-            format!("image is Windows 7, but the firmware has no SLIC table ({}): KMS activation will fail; activate with a MAK", l.firmware_source),
+            format!(
+                "image is Windows 7, but the firmware has no SLIC table ({}): KMS activation will fail; activate with a MAK",
+                l.firmware_source
+            ),
         );
     };
     let ver = format!("{}.{}", s.version_major, s.version_minor);
-    let r = |o, m: String| RuleResult::new(ID, o, m).with(format!("{}: SLIC Windows marker {ver}, OEM {} {}", s.evidence, s.oem_id, s.oem_table_id));
+    let r = |o, m: String| {
+        RuleResult::new(ID, o, m)
+            .with(format!("{}: SLIC Windows marker {ver}, OEM {} {}", s.evidence, s.oem_id, s.oem_table_id))
+    };
     if !s.table_checksum_ok {
         return r(Outcome::Fail, "the SLIC table's checksum fails: the marker cannot be trusted".into());
     }
     if (s.version_major, s.version_minor) < (2, 1) {
-        return r(Outcome::Fail, format!("the SLIC marker is {ver} (Vista); Windows 7 KMS activation needs 2.1: activate with a MAK"));
+        return r(
+            Outcome::Fail,
+            format!("the SLIC marker is {ver} (Vista); Windows 7 KMS activation needs 2.1: activate with a MAK"),
+        );
     }
     match s.oem_ids_match {
-        Some(false) => r(Outcome::Fail, format!("the SLIC {ver} marker's OEM ids differ from the RSDT/XSDT's: Windows will not accept it; activate with a MAK")),
+        Some(false) => r(
+            Outcome::Fail,
+            format!(
+                "the SLIC {ver} marker's OEM ids differ from the RSDT/XSDT's: Windows will not accept it; activate with a MAK"
+            ),
+        ),
         Some(true) => r(Outcome::Pass, format!("SLIC {ver} marker present, OEM ids match the RSDT/XSDT")),
-        None => r(Outcome::Unknown, format!("SLIC {ver} marker present; the RSDT/XSDT OEM ids were not readable to compare")),
+        None => r(
+            Outcome::Unknown,
+            format!("SLIC {ver} marker present; the RSDT/XSDT OEM ids were not readable to compare"),
+        ),
     }
 }

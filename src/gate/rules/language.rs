@@ -8,7 +8,8 @@ pub const ID: &str = "language";
 
 pub fn check(i: &Input) -> RuleResult {
     let img = i.image;
-    let img_ev = format!("{}: LANGUAGES DEFAULT {}", i.image_evidence(), img.default_language.as_deref().unwrap_or("-"));
+    let img_ev =
+        format!("{}: LANGUAGES DEFAULT {}", i.image_evidence(), img.default_language.as_deref().unwrap_or("-"));
     let Some(image) = img.default_language.as_deref().and_then(product::canonical_language) else {
         return RuleResult::new(ID, Outcome::Unknown, "the image's default language is unknown").with(img_ev);
     };
@@ -28,12 +29,23 @@ pub fn check(i: &Input) -> RuleResult {
     }
     let r = |o, m: String| RuleResult::new(ID, o, m).with(lic_ev.clone()).with(img_ev.clone());
     if !image.eq_ignore_ascii_case(&lic.value) {
-        return r(Outcome::Fail, format!("image is {image}, the licence is {}: a different language is a different product", lic.value));
+        return r(
+            Outcome::Fail,
+            format!("image is {image}, the licence is {}: a different language is a different product", lic.value),
+        );
     }
-    let extra: Vec<&str> = img.languages.iter().map(String::as_str).filter(|l| !l.eq_ignore_ascii_case(&image)).collect();
+    let extra: Vec<&str> =
+        img.languages.iter().map(String::as_str).filter(|l| !l.eq_ignore_ascii_case(&image)).collect();
     if extra.is_empty() {
         r(Outcome::Pass, format!("image is {image}, the licence is {}", lic.value))
     } else {
-        r(Outcome::Pass, format!("image default is {image}, the licence is {} (the image also carries {})", lic.value, extra.join(", ")))
+        r(
+            Outcome::Pass,
+            format!(
+                "image default is {image}, the licence is {} (the image also carries {})",
+                lic.value,
+                extra.join(", ")
+            ),
+        )
     }
 }

@@ -23,7 +23,9 @@ fn verdict(kind: MediaKind, who: &str) -> (Outcome, String) {
         MediaKind::Volume => (Outcome::Pass, format!("{who} Volume Licensing media")),
         MediaKind::Oem => (
             Outcome::Fail,
-            format!("{who} OEM media: it carries no reimaging right and may only restore the PC it came with (use the OEM's recovery)"),
+            format!(
+                "{who} OEM media: it carries no reimaging right and may only restore the PC it came with (use the OEM's recovery)"
+            ),
         ),
         MediaKind::Retail => (
             Outcome::Fail,

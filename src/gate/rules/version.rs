@@ -38,16 +38,34 @@ pub fn check(i: &Input) -> RuleResult {
     }
     // An older image: downgrade rights.
     let Some(ed) = &l.edition else {
-        return r(Outcome::Unknown, format!("image is {image}, older than the licensed {lv}; downgrade rights depend on the licensed edition, which is unknown"));
+        return r(
+            Outcome::Unknown,
+            format!(
+                "image is {image}, older than the licensed {lv}; downgrade rights depend on the licensed edition, which is unknown"
+            ),
+        );
     };
     if !product::has_downgrade_rights(&ed.value) {
-        return r(Outcome::Fail, format!("image is {image}, older than the licensed {lv}: {} (Home-class) has no downgrade rights", ed.value)).with(ed.evidence.clone());
+        return r(
+            Outcome::Fail,
+            format!(
+                "image is {image}, older than the licensed {lv}: {} (Home-class) has no downgrade rights",
+                ed.value
+            ),
+        )
+        .with(ed.evidence.clone());
     }
     if !l.downgrade_rights.value {
-        return r(Outcome::Fail, format!("image is {image}, older than the licensed {lv}: downgrade rights are off in the policy"))
-            .with(l.downgrade_rights.evidence.clone());
+        return r(
+            Outcome::Fail,
+            format!("image is {image}, older than the licensed {lv}: downgrade rights are off in the policy"),
+        )
+        .with(l.downgrade_rights.evidence.clone());
     }
-    r(Outcome::Pass, format!("image is {image}, older than the licensed {lv}: allowed through the downgrade rights of {}", ed.value))
-        .with(ed.evidence.clone())
-        .with(l.downgrade_rights.evidence.clone())
+    r(
+        Outcome::Pass,
+        format!("image is {image}, older than the licensed {lv}: allowed through the downgrade rights of {}", ed.value),
+    )
+    .with(ed.evidence.clone())
+    .with(l.downgrade_rights.evidence.clone())
 }

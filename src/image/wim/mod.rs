@@ -43,12 +43,9 @@ pub fn read_header(src: &dyn ReadAt) -> Result<Header> {
         let end = src.len() - HEADER_SIZE as u64; // >= 0: the first header parsed whole
         let bytes = read_bounded(src, "pipable WIM trailing header", end, HEADER_SIZE as u64, HEADER_SIZE as u64)?;
         let trailer = Header::parse(&bytes).map_err(|e| match e {
-            Error::BadMagic { expected, actual, .. } => Error::BadMagic {
-                structure: "pipable WIM trailing header",
-                offset: end,
-                expected,
-                actual,
-            },
+            Error::BadMagic { expected, actual, .. } => {
+                Error::BadMagic { structure: "pipable WIM trailing header", offset: end, expected, actual }
+            }
             other => other,
         })?;
         if trailer.guid != header.guid {

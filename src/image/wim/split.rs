@@ -66,11 +66,7 @@ pub fn check_set(
             names.push(format!("and {} more", missing.len() - SHOWN));
         }
         return Err(Error::NotFound {
-            what: format!(
-                "split WIM set incomplete: {} of {total} parts missing: {}",
-                missing.len(),
-                names.join(", ")
-            ),
+            what: format!("split WIM set incomplete: {} of {total} parts missing: {}", missing.len(), names.join(", ")),
         });
     }
     Ok(parts)

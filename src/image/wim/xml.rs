@@ -259,7 +259,13 @@ fn read_wim(root: &Element, offset: u64) -> Result<WimXml> {
             Error::invalid("WIM XML data", offset, "IMAGE INDEX", "a positive number", index_text.to_string())
         })?;
         if !seen.insert(index) {
-            return Err(Error::invalid("WIM XML data", offset, "IMAGE INDEX", "unique indexes", format!("{index} twice")));
+            return Err(Error::invalid(
+                "WIM XML data",
+                offset,
+                "IMAGE INDEX",
+                "unique indexes",
+                format!("{index} twice"),
+            ));
         }
         images.push(read_image(img, index));
     }
@@ -316,9 +322,7 @@ fn read_windows(w: &Element, warnings: &mut Vec<String>) -> WindowsInfo {
         arch
     });
     let version = w.child("VERSION").and_then(|v| {
-        let mut field = |name: &str| {
-            number(v, &[name], warnings).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
-        };
+        let mut field = |name: &str| number(v, &[name], warnings).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         let major = field("MAJOR");
         let minor = field("MINOR");
         let build = field("BUILD");
@@ -484,8 +488,11 @@ mod tests {
 
     #[test]
     fn bad_values_are_warnings_not_errors() {
-        let x = parse(&utf16("<WIM><IMAGE INDEX=\"1\"><DIRCOUNT>many</DIRCOUNT><WINDOWS><ARCH>77</ARCH></WINDOWS></IMAGE></WIM>"), 0)
-            .unwrap();
+        let x = parse(
+            &utf16("<WIM><IMAGE INDEX=\"1\"><DIRCOUNT>many</DIRCOUNT><WINDOWS><ARCH>77</ARCH></WINDOWS></IMAGE></WIM>"),
+            0,
+        )
+        .unwrap();
         let img = &x.images[0];
         assert_eq!(img.dir_count, None);
         assert_eq!(img.windows.as_ref().unwrap().arch.unwrap().name, "unknown");

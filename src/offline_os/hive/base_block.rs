@@ -65,7 +65,13 @@ pub fn validate_checksum(b: &[u8]) -> Result<()> {
     let stored = u32_at(b, CHECKSUM_SPAN);
     let computed = compute_checksum(b);
     if stored != computed {
-        return Err(Error::invalid("regf base block", CHECKSUM_SPAN as u64, "checksum", format!("{computed:#010x}"), format!("{stored:#010x}")));
+        return Err(Error::invalid(
+            "regf base block",
+            CHECKSUM_SPAN as u64,
+            "checksum",
+            format!("{computed:#010x}"),
+            format!("{stored:#010x}"),
+        ));
     }
     Ok(())
 }
@@ -96,13 +102,30 @@ pub fn validate_file_type(b: &[u8]) -> Result<()> {
 pub fn validate_data_size(base: &BaseBlock, file_len: u64) -> Result<()> {
     let size = base.hive_bins_data_size as u64;
     if size == 0 || size % 4096 != 0 {
-        return Err(Error::invalid("regf base block", 40, "hive bins data size", "a non-zero multiple of 4096", size.to_string()));
+        return Err(Error::invalid(
+            "regf base block",
+            40,
+            "hive bins data size",
+            "a non-zero multiple of 4096",
+            size.to_string(),
+        ));
     }
     if SIZE as u64 + size > file_len {
-        return Err(Error::Truncated { structure: "regf hive bins", offset: SIZE as u64, needed: size, available: file_len.saturating_sub(SIZE as u64) });
+        return Err(Error::Truncated {
+            structure: "regf hive bins",
+            offset: SIZE as u64,
+            needed: size,
+            available: file_len.saturating_sub(SIZE as u64),
+        });
     }
     if base.root_cell_offset as u64 >= size {
-        return Err(Error::invalid("regf base block", 36, "root cell offset", format!("below {size}"), base.root_cell_offset.to_string()));
+        return Err(Error::invalid(
+            "regf base block",
+            36,
+            "root cell offset",
+            format!("below {size}"),
+            base.root_cell_offset.to_string(),
+        ));
     }
     Ok(())
 }

@@ -22,7 +22,13 @@ pub fn read_cell(src: &dyn ReadAt, data_size: u32, offset: u32) -> Result<Vec<u8
 
 pub fn validate_offset(offset: u32, data_size: u32) -> Result<()> {
     if offset == u32::MAX || offset % 8 != 0 || offset as u64 + 4 > data_size as u64 {
-        return Err(Error::invalid("cell", BINS_START + offset as u64, "offset", format!("8-aligned, below {data_size}"), format!("{offset:#x}")));
+        return Err(Error::invalid(
+            "cell",
+            BINS_START + offset as u64,
+            "offset",
+            format!("8-aligned, below {data_size}"),
+            format!("{offset:#x}"),
+        ));
     }
     Ok(())
 }
@@ -31,14 +37,25 @@ pub fn validate_offset(offset: u32, data_size: u32) -> Result<()> {
 pub fn validate_size(size: i32, offset: u32, data_size: u32) -> Result<u64> {
     let at = BINS_START + offset as u64;
     if size >= 0 {
-        return Err(Error::invalid("cell", at, "size", "a negative size (allocated cell)", format!("{size} (free cell)")));
+        return Err(Error::invalid(
+            "cell",
+            at,
+            "size",
+            "a negative size (allocated cell)",
+            format!("{size} (free cell)"),
+        ));
     }
     let len = size.unsigned_abs() as u64;
     if len < 8 || len % 8 != 0 {
         return Err(Error::invalid("cell", at, "size", "a multiple of 8, at least 8", len.to_string()));
     }
     if offset as u64 + len > data_size as u64 {
-        return Err(Error::Truncated { structure: "cell", offset: at, needed: len, available: data_size as u64 - offset as u64 });
+        return Err(Error::Truncated {
+            structure: "cell",
+            offset: at,
+            needed: len,
+            available: data_size as u64 - offset as u64,
+        });
     }
     Ok(len)
 }
@@ -52,7 +69,11 @@ pub fn validate_signature(data: &[u8], expected: &[&[u8; 2]], structure: &'stati
     Err(Error::BadMagic {
         structure,
         offset: BINS_START + offset as u64,
-        expected: expected.iter().map(|e| format!("\"{}\"", String::from_utf8_lossy(*e))).collect::<Vec<_>>().join(" or "),
+        expected: expected
+            .iter()
+            .map(|e| format!("\"{}\"", String::from_utf8_lossy(*e)))
+            .collect::<Vec<_>>()
+            .join(" or "),
         actual: format!("{:02x?}", found.unwrap_or(data)),
     })
 }
@@ -60,7 +81,12 @@ pub fn validate_signature(data: &[u8], expected: &[&[u8; 2]], structure: &'stati
 /// Check that a cell holds at least `needed` bytes.
 pub fn validate_len(data: &[u8], needed: usize, structure: &'static str, offset: u32) -> Result<()> {
     if data.len() < needed {
-        return Err(Error::Truncated { structure, offset: BINS_START + offset as u64, needed: needed as u64, available: data.len() as u64 });
+        return Err(Error::Truncated {
+            structure,
+            offset: BINS_START + offset as u64,
+            needed: needed as u64,
+            available: data.len() as u64,
+        });
     }
     Ok(())
 }

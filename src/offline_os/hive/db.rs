@@ -30,7 +30,13 @@ pub fn read<S: ReadAt>(hive: &Hive<S>, d: &[u8], offset: u32, size: u32) -> Resu
 pub fn validate_segment_count(count: u16, size: u32, offset: u32) -> Result<()> {
     let needed = size.div_ceil(BIG_DATA_THRESHOLD);
     if count == 0 || count > MAX_SEGMENTS || (count as u32) < needed {
-        return Err(Error::invalid("db", offset as u64, "segment count", format!("{needed} to {MAX_SEGMENTS}"), count.to_string()));
+        return Err(Error::invalid(
+            "db",
+            offset as u64,
+            "segment count",
+            format!("{needed} to {MAX_SEGMENTS}"),
+            count.to_string(),
+        ));
     }
     Ok(())
 }

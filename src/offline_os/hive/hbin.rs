@@ -24,7 +24,12 @@ impl HbinHeader {
 
 pub fn validate_signature(b: &[u8], at: u64) -> Result<()> {
     if &b[0..4] != b"hbin" {
-        return Err(Error::BadMagic { structure: "hbin", offset: at, expected: "\"hbin\"".into(), actual: format!("{:02x?}", &b[0..4]) });
+        return Err(Error::BadMagic {
+            structure: "hbin",
+            offset: at,
+            expected: "\"hbin\"".into(),
+            actual: format!("{:02x?}", &b[0..4]),
+        });
     }
     Ok(())
 }

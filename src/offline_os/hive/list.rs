@@ -28,7 +28,12 @@ pub fn subkey_offsets<S: ReadAt>(hive: &Hive<S>, offset: u32, depth: u32) -> Res
     for sub in entries {
         out.extend(subkey_offsets(hive, sub, depth + 1)?);
         if out.len() > MAX_ENTRIES as usize {
-            return Err(Error::TooLarge { structure: "ri subkey list", offset: offset as u64, size: out.len() as u64, limit: MAX_ENTRIES as u64 });
+            return Err(Error::TooLarge {
+                structure: "ri subkey list",
+                offset: offset as u64,
+                size: out.len() as u64,
+                limit: MAX_ENTRIES as u64,
+            });
         }
     }
     Ok(out)
@@ -36,7 +41,13 @@ pub fn subkey_offsets<S: ReadAt>(hive: &Hive<S>, offset: u32, depth: u32) -> Res
 
 pub fn validate_depth(depth: u32, offset: u32) -> Result<()> {
     if depth >= MAX_DEPTH {
-        return Err(Error::invalid("ri", offset as u64, "nesting", "an ri pointing to lf/lh/li lists", "an ri inside an ri"));
+        return Err(Error::invalid(
+            "ri",
+            offset as u64,
+            "nesting",
+            "an ri pointing to lf/lh/li lists",
+            "an ri inside an ri",
+        ));
     }
     Ok(())
 }

@@ -106,11 +106,22 @@ impl<S: ReadAt> Hive<S> {
             return Ok(Vec::new());
         }
         if key.subkey_count > MAX_ENTRIES {
-            return Err(Error::TooLarge { structure: "nk subkey count", offset: key.offset as u64, size: key.subkey_count as u64, limit: MAX_ENTRIES as u64 });
+            return Err(Error::TooLarge {
+                structure: "nk subkey count",
+                offset: key.offset as u64,
+                size: key.subkey_count as u64,
+                limit: MAX_ENTRIES as u64,
+            });
         }
         let offsets = list::subkey_offsets(self, key.subkey_list_offset, 0)?;
         if offsets.len() != key.subkey_count as usize {
-            return Err(Error::invalid("nk", key.offset as u64, "subkey count", key.subkey_count.to_string(), format!("{} entries in its subkey list", offsets.len())));
+            return Err(Error::invalid(
+                "nk",
+                key.offset as u64,
+                "subkey count",
+                key.subkey_count.to_string(),
+                format!("{} entries in its subkey list", offsets.len()),
+            ));
         }
         offsets.into_iter().map(|o| KeyNode::parse(&self.cell(o)?, o)).collect()
     }
@@ -125,7 +136,12 @@ impl<S: ReadAt> Hive<S> {
         let mut key = self.root()?;
         for (depth, part) in path.split('\\').filter(|p| !p.is_empty()).enumerate() {
             if depth >= MAX_PATH_DEPTH {
-                return Err(Error::TooLarge { structure: "registry key path", offset: 0, size: depth as u64, limit: MAX_PATH_DEPTH as u64 });
+                return Err(Error::TooLarge {
+                    structure: "registry key path",
+                    offset: 0,
+                    size: depth as u64,
+                    limit: MAX_PATH_DEPTH as u64,
+                });
             }
             match self.subkey(&key, part)? {
                 Some(k) => key = k,
@@ -141,12 +157,22 @@ impl<S: ReadAt> Hive<S> {
             return Ok(Vec::new());
         }
         if key.value_count > MAX_ENTRIES {
-            return Err(Error::TooLarge { structure: "nk value count", offset: key.offset as u64, size: key.value_count as u64, limit: MAX_ENTRIES as u64 });
+            return Err(Error::TooLarge {
+                structure: "nk value count",
+                offset: key.offset as u64,
+                size: key.value_count as u64,
+                limit: MAX_ENTRIES as u64,
+            });
         }
         let list = self.cell(key.value_list_offset)?;
         let needed = key.value_count as usize * 4;
         if list.len() < needed {
-            return Err(Error::Truncated { structure: "value list", offset: key.value_list_offset as u64, needed: needed as u64, available: list.len() as u64 });
+            return Err(Error::Truncated {
+                structure: "value list",
+                offset: key.value_list_offset as u64,
+                needed: needed as u64,
+                available: list.len() as u64,
+            });
         }
         list[..needed]
             .chunks_exact(4)

@@ -95,7 +95,12 @@ pub fn read_data<S: ReadAt>(hive: &Hive<S>, v: &ValueKey) -> Result<ValueData> {
 pub fn validate_data_size(v: &ValueKey) -> Result<()> {
     let size = v.data_size & !DATA_INLINE;
     if size > MAX_VALUE {
-        return Err(Error::TooLarge { structure: "vk data", offset: v.offset as u64, size: size as u64, limit: MAX_VALUE as u64 });
+        return Err(Error::TooLarge {
+            structure: "vk data",
+            offset: v.offset as u64,
+            size: size as u64,
+            limit: MAX_VALUE as u64,
+        });
     }
     Ok(())
 }

@@ -3,8 +3,8 @@
 //! consoles, output redirected, Wine without a console) the caller prints without colour.
 
 use windows::Win32::System::Console::{
-    CONSOLE_MODE, ENABLE_VIRTUAL_TERMINAL_PROCESSING, GetConsoleMode, GetStdHandle, STD_ERROR_HANDLE,
-    STD_HANDLE, STD_OUTPUT_HANDLE, SetConsoleMode,
+    CONSOLE_MODE, ENABLE_VIRTUAL_TERMINAL_PROCESSING, GetConsoleMode, GetStdHandle, STD_ERROR_HANDLE, STD_HANDLE,
+    STD_OUTPUT_HANDLE, SetConsoleMode,
 };
 
 /// Enable escape processing on stdout and stderr; true when stdout is a console that

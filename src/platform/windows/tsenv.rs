@@ -6,8 +6,7 @@
 use windows::Win32::Foundation::{CO_E_CLASSSTRING, REGDB_E_CLASSNOTREG, RPC_E_CHANGED_MODE};
 use windows::Win32::System::Com::{
     CLSCTX_INPROC_SERVER, CLSCTX_LOCAL_SERVER, CLSIDFromProgID, COINIT_APARTMENTTHREADED, CoCreateInstance,
-    CoInitializeEx, CoUninitialize, DISPATCH_FLAGS, DISPATCH_PROPERTYGET, DISPATCH_PROPERTYPUT, DISPPARAMS,
-    IDispatch,
+    CoInitializeEx, CoUninitialize, DISPATCH_FLAGS, DISPATCH_PROPERTYGET, DISPATCH_PROPERTYPUT, DISPPARAMS, IDispatch,
 };
 use windows::Win32::System::Ole::DISPID_PROPERTYPUT;
 use windows::Win32::System::Variant::{VARIANT, VT_BSTR};
@@ -28,12 +27,8 @@ pub(crate) fn set_variables(vars: &[(&str, &str)]) -> Result<bool, TsError> {
     for (name, value) in vars {
         let mut args = [VARIANT::from(*value), VARIANT::from(*name)]; // reverse order: value last
         let mut named = [DISPID_PROPERTYPUT];
-        let params = DISPPARAMS {
-            rgvarg: args.as_mut_ptr(),
-            rgdispidNamedArgs: named.as_mut_ptr(),
-            cArgs: 2,
-            cNamedArgs: 1,
-        };
+        let params =
+            DISPPARAMS { rgvarg: args.as_mut_ptr(), rgdispidNamedArgs: named.as_mut_ptr(), cArgs: 2, cNamedArgs: 1 };
         invoke(&env, dispid, DISPATCH_PROPERTYPUT, &params, None)
             .map_err(|e| format!("{PROG_ID}: cannot set {name}: {e}"))?;
     }
@@ -47,7 +42,8 @@ pub(crate) fn get_variable(name: &str) -> Result<Option<String>, TsError> {
     let Some(env) = environment()? else { return Ok(None) };
     let dispid = value_dispid(&env)?;
     let mut args = [VARIANT::from(name)];
-    let params = DISPPARAMS { rgvarg: args.as_mut_ptr(), rgdispidNamedArgs: std::ptr::null_mut(), cArgs: 1, cNamedArgs: 0 };
+    let params =
+        DISPPARAMS { rgvarg: args.as_mut_ptr(), rgdispidNamedArgs: std::ptr::null_mut(), cArgs: 1, cNamedArgs: 0 };
     let mut result = VARIANT::default();
     invoke(&env, dispid, DISPATCH_PROPERTYGET, &params, Some(&mut result))
         .map_err(|e| format!("{PROG_ID}: cannot read {name}: {e}"))?;
@@ -75,9 +71,7 @@ fn environment() -> Result<Option<IDispatch>, TsError> {
     match unsafe { CoCreateInstance::<_, IDispatch>(&clsid, None, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER) } {
         Ok(object) => Ok(Some(object)),
         Err(e) if e.code() == REGDB_E_CLASSNOTREG => Ok(None),
-        Err(e) => Err(format!(
-            "{PROG_ID} is registered but could not be created (is a task sequence running?): {e}"
-        )),
+        Err(e) => Err(format!("{PROG_ID} is registered but could not be created (is a task sequence running?): {e}")),
     }
 }
 
