@@ -6,10 +6,23 @@
 #      stamp checked) and runs it under Wine against the Linux build (tests/wine/run.sh);
 #   4. runs every cargo test: unit tests, and integration tests against wimlib, hivex,
 #      ISO tools and 7-Zip, and the qemu firmware boots (SeaBIOS and OVMF).
+# Ends with one line adding up every cargo test result: "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tests/setup.sh
-bash winpe/check-powershell.sh
-bash tests/wine/run.sh
-export OEMGATE_QEMU_TESTS=1
-cargo test --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+set +e
+(
+  set -e
+  bash tests/setup.sh
+  bash winpe/check-powershell.sh
+  bash tests/wine/run.sh
+  OEMGATE_QEMU_TESTS=1 cargo test --locked
+) 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$log")
+echo "tests: $passed passed, $failed failed"
+exit "$status"
