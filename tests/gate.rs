@@ -342,70 +342,37 @@ fn dumps_say_nothing_of_the_machine_so_arch_is_unknown_until_declared() {
     let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     expect(&r, &j, 3, "cannot-decide", &["arch"]);
     // x86 on 64-bit UEFI cannot boot; x86 on BIOS can; arm64 cannot run on x64.
-    let x86 = |firmware: &str| {
-        let (f, i) = (fw("core"), img("multi.wim"));
+    let i = img("multi.wim");
+    let on = |firmware: &str, index: &str, version: &str, language: &str, arch: &str, fw_type: &str| {
+        let f = fw(firmware);
         run(&[
             "check",
             "--image",
             &i,
             "--index",
-            "3",
+            index,
             "--acpi-dir",
             &f,
             "--no-offline-os",
             "--licensed-version",
-            "10",
+            version,
             "--licensed-language",
-            "ja-JP",
+            language,
             "--machine-arch",
-            "x64",
+            arch,
             "--machine-firmware",
-            firmware,
+            fw_type,
         ])
-        .code
     };
+    let x86 = |fw_type: &str| on("core", "3", "10", "ja-JP", "x64", fw_type).code;
     assert_eq!(x86("uefi64"), 1);
     assert_eq!(x86("bios"), 0);
     assert_eq!(x86("uefi32"), 0);
-    let (f, i) = (fw("enterprise"), img("multi.wim"));
-    let r = run(&[
-        "check",
-        "--image",
-        &i,
-        "--index",
-        "2",
-        "--acpi-dir",
-        &f,
-        "--no-offline-os",
-        "--licensed-version",
-        "11",
-        "--licensed-language",
-        "en-US",
-        "--machine-arch",
-        "x64",
-        "--machine-firmware",
-        "uefi64",
-    ]);
+    let r = on("enterprise", "2", "11", "en-US", "x64", "uefi64");
     assert_eq!(r.code, 1, "arm64 image on x64: {}", r.stdout);
-    let r = run(&[
-        "check",
-        "--image",
-        &i,
-        "--index",
-        "2",
-        "--acpi-dir",
-        &f,
-        "--no-offline-os",
-        "--licensed-version",
-        "11",
-        "--licensed-language",
-        "en-US",
-        "--machine-arch",
-        "arm64",
-        "--machine-firmware",
-        "uefi64",
-    ]);
+    let r = on("enterprise", "2", "11", "en-US", "arm64", "uefi64");
     assert_eq!(r.code, 0, "arm64 image on arm64: {}", r.stdout);
+    let f = fw("enterprise");
     let r = run(&["check", "--image", &i, "--index", "2", "--acpi-dir", &f, "--machine-arch", "sparc"]);
     assert_eq!(r.code, 2);
 }
