@@ -185,11 +185,27 @@ fn win(arg: &str) -> String {
     arg.replace('/', "\\")
 }
 
+/// Runs the exe under Wine. oemgate always writes something (a table, JSON, or an error
+/// line), so exit 1 with nothing on stdout and stderr means Wine did not run the program
+/// (seen under load with two tests sharing the prefix): that launch is retried, at most
+/// twice, and said on stderr. The retried result is compared like any other.
 fn run_wine(s: &Setup, args: &[&str]) -> Out {
     let _shared = wine_shared();
-    let mut cmd = wine_cmd(s, &s.exe);
-    cmd.args(args.iter().map(|a| win(a)));
-    run_with_timeout(cmd, &format!("wine oemgate.exe {}", args.join(" ")))
+    let what = format!("wine oemgate.exe {}", args.join(" "));
+    let mut attempt = 0;
+    loop {
+        let mut cmd = wine_cmd(s, &s.exe);
+        cmd.args(args.iter().map(|a| win(a)));
+        let out = run_with_timeout(cmd, &what);
+        let not_started = out.code == 1 && out.stdout.is_empty() && out.stderr.is_empty();
+        if !not_started || attempt == 2 {
+            return out;
+        }
+        attempt += 1;
+        use std::io::Write;
+        let _ =
+            writeln!(std::io::stderr(), "wine: {what}: exit 1 with no output (Wine did not run it); retry {attempt}");
+    }
 }
 
 fn run_linux(s: &Setup, args: &[&str]) -> Out {
