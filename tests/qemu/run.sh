@@ -7,7 +7,7 @@
 #
 # Needs: qemu-system-x86, ovmf, linux-image-amd64, busybox-static, cpio (tests/setup.sh).
 # Output: $OEMGATE_QEMU_WORK (default target/qemu)/{seabios,ovmf}.{serial,json}.
-# The assertions live in tests/firmware_qemu.rs (OEMGATE_QEMU_TESTS=1 cargo test --test firmware_qemu).
+# The assertions live in tests/it/firmware_qemu.rs (OEMGATE_QEMU_TESTS=1 cargo test --test it firmware_qemu).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -1,5 +1,5 @@
 //! Test-only probe of the Windows platform functions, built by `winpe/build-exe.sh
-//! --with-probe` and run under Wine by tests/wine.rs. Never shipped. Prints one JSON
+//! --with-probe` and run under Wine by tests/it/wine.rs. Never shipped. Prints one JSON
 //! object on stdout. `wine-probe.exe PATH` also reads PATH through the crate's file source
 //! (long paths, Windows path spelling).
 

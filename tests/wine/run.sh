@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Build the Windows exe and run it under Wine against the Linux build (tests/wine.rs).
+# Build the Windows exe and run it under Wine against the Linux build (tests/it/wine.rs).
 # Entry point for CI: tests/wine/run.sh [extra cargo test args]
 #   1. winpe/build-exe.sh --with-probe (exe + test-only probe; checks imports/size)
 #   2. test-only DLLs built with mingw-w64: bcryptprimitives.dll (ProcessPrng ->
 #      RtlGenRandom) and faketsenv.dll (a stand-in task sequence environment COM object)
 #   3. a Wine prefix in target/wineprefix, created once and reused within the run
-#   4. OEMGATE_WINE_EXE=... cargo test --test wine
+#   4. OEMGATE_WINE_EXE=... cargo test --test it wine::
 # env: OEMGATE_CHECK_REPRODUCIBLE=1 (build twice, compare), OEMGATE_WINEPREFIX (default target/wineprefix), OEMGATE_WIN_TARGET_DIR (default
 #      target/windows), CARGO (default: cargo on PATH)
 set -euo pipefail
@@ -55,7 +55,7 @@ cp "$SHIM_DIR/bcryptprimitives.dll" "$SHIM_DIR/faketsenv.dll" "$WINEPREFIX/drive
 # 4. the comparison tests (the Linux build is built by cargo test itself)
 status=0
 OEMGATE_WINE_EXE="$EXE" OEMGATE_WINE_PROBE="$PROBE" \
-  "${CARGO:-cargo}" test --test wine "$@" -- --nocapture --test-threads=2 || status=$?
+  "${CARGO:-cargo}" test --test it wine:: "$@" -- --nocapture --test-threads=2 || status=$?
 wineserver -k 2>/dev/null || true   # this prefix's server only
 say "done, status $status"
 exit $status

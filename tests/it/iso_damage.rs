@@ -1,12 +1,10 @@
 //! Damaged ISOs: every one gives one clear line on stderr and exit code 4, quickly;
 //! never a panic, a hang or a guess. Damage is applied to copies of the fixtures.
 
-mod iso_common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use iso_common::*;
+use crate::iso_common::*;
 use oemgate::image::iso::{self, Iso};
 use oemgate::source::{MemSource, ReadAt};
 

@@ -2,9 +2,7 @@
 //! proven by counting the bytes read through the library's source wrapper on a
 //! WIM (made by wimlib) whose data is megabytes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use oemgate::source::{CountingSource, FileSource, ReadAt};
 
 #[test]

@@ -2,12 +2,10 @@
 //! equals the same image extracted by 7-Zip and inspected as a plain file, and the
 //! file tree our UDF / ISO 9660 readers see equals 7-Zip's listing.
 
-mod iso_common;
-
 use std::path::Path;
 use std::sync::Arc;
 
-use iso_common::*;
+use crate::iso_common::*;
 use oemgate::image::iso::{self, Channel, Filesystem, Iso, Kind, iso9660};
 use oemgate::source::{FileSource, ReadAt};
 

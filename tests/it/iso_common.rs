@@ -10,9 +10,7 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/iso").join(name)
 }
 
-#[path = "../common/mod.rs"]
-mod common;
-pub use common::TempDir;
+pub use crate::common::TempDir;
 
 pub fn oemgate(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_oemgate")).args(args).output().expect("run oemgate")

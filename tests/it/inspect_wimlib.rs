@@ -1,12 +1,10 @@
 //! Every image fixture, every field: `oemgate inspect --json` must agree with what
 //! wimlib (an independent reader and the writer of the fixtures) prints.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// `Key:   value` lines of one block of `wimlib-imagex info` output.

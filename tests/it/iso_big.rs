@@ -3,8 +3,6 @@
 //! valid), recorded as a multi-extent file (ISO 9660, xorriso) or as several
 //! allocation descriptors (UDF, genisoimage). Inspecting it must read < 1 MiB.
 
-mod iso_common;
-
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -12,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
-use iso_common::*;
+use crate::iso_common::*;
 use oemgate::image::iso::{self, Iso};
 use oemgate::source::{CountingSource, FileSource, ReadAt};
 

@@ -1,6 +1,6 @@
 //! Every worked case of the licensing rules, through the gate's library API with
 //! firmware facts built directly (the end-to-end versions through the binary, with
-//! dumped ACPI tables, are in tests/gate.rs), plus rule details the cases do not reach.
+//! dumped ACPI tables, are in tests/it/gate.rs), plus rule details the cases do not reach.
 
 // Firmware facts are built with `..Default::default()` so that fields the firmware reader
 // adds do not break these tests.

@@ -2,13 +2,11 @@
 //! must give exit code 4, exactly one line on stderr naming the file and the
 //! problem, and nothing on stdout. Never a panic.
 
-mod common;
-
 use std::fs;
 
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 fn copy(tmp: &TempDir, name: &str) -> PathBuf {
     let dst = tmp.path().join(name);
