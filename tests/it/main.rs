@@ -6,6 +6,7 @@ mod firmware_parsers;
 mod firmware_qemu;
 mod gate;
 mod gate_cases;
+mod golden;
 mod inspect_damaged;
 mod inspect_reads_little;
 mod inspect_wimlib;
