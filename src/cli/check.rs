@@ -149,7 +149,7 @@ pub(super) fn hashes(rep: &ImageReport, policy: &Policy) -> Result<Vec<FileHash>
 /// Write the CMTrace entries where asked (or inside a task sequence). A log that
 /// cannot be written is reported on stderr; it does not change the verdict.
 pub(super) fn write_log(a: &LicenceArgs, entries: &[(String, report::cmtrace::Severity)]) {
-    if let Some(path) = report::cmtrace::log_path(a.log.as_deref()) {
+    if let Some(path) = super::log_path(a.log.as_deref()) {
         if let Err(e) = report::cmtrace::append(&path, entries) {
             eprintln!("oemgate: warning: {e}");
         }

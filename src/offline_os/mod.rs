@@ -180,8 +180,7 @@ pub fn arch_name(env: &str) -> String {
 /// the internal disk's Windows is offline: on a running Windows its own hives are in
 /// use and are not the licence of some other installation. Elsewhere there are none.
 pub fn candidates() -> Vec<PathBuf> {
-    let in_winpe = cfg!(windows) && std::env::var("SystemDrive").is_ok_and(|d| d.eq_ignore_ascii_case("X:"));
-    if !in_winpe {
+    if !crate::platform::in_winpe() {
         return Vec::new();
     }
     crate::platform::offline_os_candidates()

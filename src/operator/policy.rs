@@ -279,7 +279,7 @@ mod tests {
             "= broken",
         ] {
             let e = Policy::parse(bad, "p.toml").unwrap_err();
-            assert_eq!(e.exit_code(), crate::exit::ExitStatus::BadInput, "{bad}: {e}");
+            assert_eq!(crate::cli::exit_status(&e), crate::exit::ExitStatus::BadInput, "{bad}: {e}");
             assert!(e.to_string().starts_with("p.toml: policy file"), "{e}");
         }
     }

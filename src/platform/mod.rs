@@ -190,6 +190,11 @@ pub fn task_sequence_log_dir() -> Option<std::path::PathBuf> {
     }
 }
 
+/// Running in WinPE: Windows with the system drive X:. Never on other systems.
+pub fn in_winpe() -> bool {
+    cfg!(windows) && std::env::var("SystemDrive").is_ok_and(|d| d.eq_ignore_ascii_case("X:"))
+}
+
 /// Roots (`C:\`, `D:\`...) of the drives that hold an offline Windows
 /// (`Windows\System32\config\SOFTWARE`), skipping X: and the running system's drive.
 /// Empty on other systems: there the operator names the mounted volume.
