@@ -2,8 +2,6 @@
 
 use std::fmt::Write;
 
-use serde::Serialize;
-
 use super::style::Style;
 use crate::image::ImageReport;
 use crate::image::iso::media::Executable;
@@ -11,17 +9,10 @@ use crate::image::iso::{Channel, MediaFacts, is_vl_media};
 use crate::image::wim::resource::ResourceHeader;
 use crate::image::wim::xml::ImageInfo;
 
-/// JSON document for `inspect --json`. Shape documented in README ("JSON: inspect").
-#[derive(Serialize)]
-struct InspectJson<'a> {
-    oemgate: &'static str,
-    #[serde(flatten)]
-    report: &'a ImageReport,
-}
-
+/// `inspect --json`: shape documented in README ("JSON: inspect"), built in
+/// [`super::inspect_json`].
 pub fn json(rep: &ImageReport) -> String {
-    let doc = InspectJson { oemgate: env!("CARGO_PKG_VERSION"), report: rep };
-    super::to_json(&doc)
+    super::to_json(&super::inspect_json::document(rep))
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -139,7 +130,7 @@ fn image_block(o: &mut String, img: &ImageInfo, st: Style) {
             (e, _) => opt(e),
         };
         row(o, "Edition", edition);
-        let version = match (&w.version, &w.product_line) {
+        let version = match (&w.version, crate::image::product::product_line_of(w)) {
             (Some(v), Some(line)) => format!("{v}  {line}"),
             (v, _) => opt(v),
         };

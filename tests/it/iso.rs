@@ -130,7 +130,7 @@ fn lookup_is_case_insensitive_and_exact_about_kinds() {
 
 #[test]
 fn media_facts_per_fixture() {
-    let facts = |name: &str| iso::inspect(open(&fixture(name)), name).unwrap().media.unwrap();
+    let facts = |name: &str| oemgate::image::read_iso(open(&fixture(name)), name).unwrap().media.unwrap();
 
     let m = facts("udf-bridge.iso");
     assert_eq!(
@@ -182,7 +182,7 @@ fn pe_machine_agrees_with_7zip() {
     let mut seen = 0;
     for name in FIXTURES {
         let p = fixture(name);
-        let m = iso::inspect(open(&p), name).unwrap().media.unwrap();
+        let m = oemgate::image::read_iso(open(&p), name).unwrap().media.unwrap();
         let tmp = TempDir::new("iso-pe");
         sevenzip_extract(&p, tmp.path(), &["efi/boot/*.efi", "sources/setup.exe"]);
         for x in m.efi_loaders.iter().chain(m.setup_exe.iter()) {

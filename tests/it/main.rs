@@ -15,6 +15,7 @@ mod iso_big;
 mod iso_common;
 mod iso_damage;
 mod iso_split_lookup;
+mod layering;
 mod offline_os;
 mod policy;
 mod wine;

@@ -5,7 +5,7 @@
 //! (UCS-2) are used when a Joliet descriptor exists; else the ISO 9660 names with
 //! their `;1` version suffix removed. Rock Ridge is not read.
 
-use super::{DirEntry, Kind, MAX_DIR_ENTRIES, MAX_EXTENTS, Node, SECTOR, Target, read_extents};
+use super::node::{DirEntry, Kind, MAX_DIR_ENTRIES, MAX_EXTENTS, Node, SECTOR, Target, read_extents};
 use crate::error::{Error, Result};
 use crate::source::{Extent, ReadAt, check_range, read_bounded};
 

@@ -1,10 +1,8 @@
 //! The facts of the installation media itself (as opposed to the image in it), and
-//! the pure function the gate's `media` rule uses.
+//! the channel its ei.cfg states (the gate maps it to the policy's media kind).
 //!
 //! Nothing here fails the inspection: an unreadable ei.cfg, loader or boot.wim
 //! becomes a warning and an absent fact, which the gate treats as unknown.
-
-use serde::Serialize;
 
 use super::eicfg::{self, Channel, EiCfg, MAX_EICFG_SIZE};
 use super::pe::{self, MAX_PE_HEADER, Machine};
@@ -16,7 +14,7 @@ use crate::source::read_bounded;
 pub const EFI_LOADERS: [&str; 3] = ["efi/boot/bootx64.efi", "efi/boot/bootaa64.efi", "efi/boot/bootia32.efi"];
 
 /// An executable found on the media and its PE machine type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Executable {
     pub path: String,
     pub size: u64,
@@ -26,7 +24,7 @@ pub struct Executable {
 
 /// `sources/boot.wim`: Windows PE / Setup. Its header and XML are read like the
 /// install image's; only a summary is kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BootWim {
     pub path: String,
     pub size: u64,
@@ -36,7 +34,7 @@ pub struct BootWim {
     pub architectures: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaFacts {
     /// "UDF 1.02", "UDF 2.60", "ISO 9660 + Joliet", "ISO 9660".
     pub filesystem: String,
@@ -66,29 +64,6 @@ pub fn media_channel(m: &MediaFacts) -> Option<Channel> {
 /// `Some(false)` for OEM or Retail media, `None` when unknown.
 pub fn is_vl_media(m: &MediaFacts) -> Option<bool> {
     media_channel(m).map(|c| c == Channel::Volume)
-}
-
-impl From<Channel> for crate::operator::MediaKind {
-    fn from(c: Channel) -> Self {
-        match c {
-            Channel::Retail => crate::operator::MediaKind::Retail,
-            Channel::Oem => crate::operator::MediaKind::Oem,
-            Channel::Volume => crate::operator::MediaKind::Volume,
-        }
-    }
-}
-
-/// The media kind for the gate's `media` rule (the policy's `MediaKind`), with the
-/// evidence to show: e.g. `(Volume, "sources/ei.cfg: [Channel] Volume")`. `None`
-/// when the media does not say.
-pub fn media_kind(m: &MediaFacts) -> Option<(crate::operator::MediaKind, String)> {
-    let channel = media_channel(m)?;
-    let cfg = m.ei_cfg.as_ref()?;
-    let evidence = match (&cfg.channel_text, cfg.channel) {
-        (Some(t), Some(_)) => format!("sources/ei.cfg: [Channel] {t}"),
-        _ => "sources/ei.cfg: [VL] 1".to_string(),
-    };
-    Some((channel.into(), evidence))
 }
 
 fn executable(iso: &Iso, path: &str, node: &Node) -> (Executable, Option<String>) {
@@ -228,20 +203,5 @@ mod tests {
         assert_eq!(media_channel(&facts(cfg(b"[VL]\n0\n"))), None);
         assert_eq!(is_vl_media(&facts(cfg(b"[EditionID]\nProfessional\n"))), None);
         assert_eq!(is_vl_media(&facts(None)), None);
-    }
-
-    #[test]
-    fn media_kind_for_the_gate() {
-        use crate::operator::MediaKind;
-        let cfg = |t: &[u8]| Some(eicfg::parse(t).unwrap());
-        assert_eq!(
-            media_kind(&facts(cfg(b"[Channel]\r\nvolume\r\n"))),
-            Some((MediaKind::Volume, "sources/ei.cfg: [Channel] volume".into()))
-        );
-        assert_eq!(media_kind(&facts(cfg(b"[Channel]\nOEM\n"))).map(|k| k.0), Some(MediaKind::Oem));
-        assert_eq!(media_kind(&facts(cfg(b"[Channel]\nRetail\n"))).map(|k| k.0), Some(MediaKind::Retail));
-        assert_eq!(media_kind(&facts(cfg(b"[VL]\n1\n"))), Some((MediaKind::Volume, "sources/ei.cfg: [VL] 1".into())));
-        assert_eq!(media_kind(&facts(cfg(b"[Channel]\n_Default\n"))), None);
-        assert_eq!(media_kind(&facts(None)), None);
     }
 }

@@ -1,15 +1,13 @@
 //! Machine type of a PE image (EFI boot loaders, setup.exe) read with goblin from
 //! the first bytes of the file only.
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 
 /// Bytes read from the start of an executable; the PE headers of real files sit
 /// in the first KiB, `e_lfanew` beyond this is refused.
 pub const MAX_PE_HEADER: u64 = 64 * 1024;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Machine {
     /// IMAGE_FILE_MACHINE_* from the COFF header.
     pub code: u16,

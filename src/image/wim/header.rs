@@ -18,8 +18,6 @@
 //! | 124 |   24 | integrity table resource header |
 //! | 148 |   60 | unused |
 
-use serde::Serialize;
-
 use super::resource::{RESHDR_SIZE, ResourceHeader};
 use crate::error::{Error, Result};
 
@@ -68,8 +66,7 @@ pub const OFFSET_XML: u64 = 72;
 pub const OFFSET_BOOT_METADATA: u64 = 96;
 pub const OFFSET_INTEGRITY: u64 = 124;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
     None,
     Xpress,
@@ -89,7 +86,7 @@ impl Compression {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// `MSWIM` or `WLPWM` (pipable).
     pub magic: String,

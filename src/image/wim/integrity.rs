@@ -2,15 +2,13 @@
 //! the image was written with `/CheckIntegrity` (DISM) or `--check` (wimlib). Only
 //! its 12-byte header is read here: u32 table size, u32 entry count, u32 chunk size.
 
-use serde::Serialize;
-
 use super::header::{Header, OFFSET_INTEGRITY};
 use crate::error::{Error, Result};
 use crate::source::{ReadAt, read_bounded};
 
 const SHA1_LEN: u64 = 20;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IntegrityInfo {
     pub offset: u64,
     pub size: u64,

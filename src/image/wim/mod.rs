@@ -11,8 +11,6 @@ pub mod resource;
 pub mod split;
 pub mod xml;
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 use crate::source::{ReadAt, read_bounded};
 use header::{HEADER_SIZE, Header};
@@ -23,7 +21,7 @@ use xml::WimXml;
 pub const MAX_XML_SIZE: u64 = 32 * 1024 * 1024;
 
 /// One WIM file (or one part of a split set) as read from its header and XML.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct WimFile {
     pub header: Header,
     /// Present when the header locates an integrity table.

@@ -5,18 +5,16 @@
 
 use std::collections::BTreeSet;
 
-use quick_xml::events::Event;
-use serde::Serialize;
-
 use crate::error::{Error, Result};
-use crate::image::product;
+pub use crate::image::version::Version;
+use quick_xml::events::Event;
 
 /// Deeper nesting than this is not a WIM's XML (real ones nest 5 levels).
 const MAX_DEPTH: usize = 64;
 /// More elements than this is not a WIM's XML (a 20-image install.wim has ~1,000).
 const MAX_ELEMENTS: usize = 1_000_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WimXml {
     /// `<WIM><TOTALBYTES>`: the WIM's size as recorded by its writer.
     pub total_bytes: Option<u64>,
@@ -26,7 +24,7 @@ pub struct WimXml {
     pub images: Vec<ImageInfo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageInfo {
     pub index: u32,
     pub name: Option<String>,
@@ -47,7 +45,7 @@ pub struct ImageInfo {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowsInfo {
     pub arch: Option<Arch>,
     pub product_name: Option<String>,
@@ -60,11 +58,9 @@ pub struct WindowsInfo {
     pub languages: Vec<String>,
     pub default_language: Option<String>,
     pub version: Option<Version>,
-    /// Friendly product line, e.g. "Windows 11, version 23H2", "Windows Server 2022".
-    pub product_line: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Arch {
     /// PROCESSOR_ARCHITECTURE_* code as stored in `<ARCH>`.
     pub code: u32,
@@ -87,21 +83,6 @@ impl Arch {
 
     pub fn is_known(&self) -> bool {
         self.name != "unknown"
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Version {
-    pub major: u32,
-    pub minor: u32,
-    pub build: u32,
-    pub spbuild: u32,
-    pub splevel: u32,
-}
-
-impl std::fmt::Display for Version {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}.{}", self.major, self.minor, self.build, self.spbuild)
     }
 }
 
@@ -340,23 +321,18 @@ fn read_windows(w: &Element, warnings: &mut Vec<String>) -> WindowsInfo {
         .child("LANGUAGES")
         .map(|l| l.children_named("LANGUAGE").map(|e| e.text.trim().to_string()).collect())
         .unwrap_or_default();
-    let installation_type = s("INSTALLATIONTYPE");
-    let product_type = s("PRODUCTTYPE");
-    let product_line =
-        version.and_then(|v| product::product_line(&v, installation_type.as_deref(), product_type.as_deref()));
     WindowsInfo {
         arch,
         product_name: s("PRODUCTNAME"),
         edition_id: s("EDITIONID"),
-        installation_type,
-        product_type,
+        installation_type: s("INSTALLATIONTYPE"),
+        product_type: s("PRODUCTTYPE"),
         product_suite: s("PRODUCTSUITE"),
         hal: s("HAL"),
         system_root: s("SYSTEMROOT"),
         languages,
         default_language: w.text_at(&["LANGUAGES", "DEFAULT"]).map(|t| t.trim().to_string()),
         version,
-        product_line,
     }
 }
 
@@ -430,7 +406,7 @@ mod tests {
         assert_eq!(w.arch, Some(Arch { code: 9, name: "x64" }));
         assert_eq!(w.languages, vec!["en-US", "de-DE"]);
         assert_eq!(w.version.unwrap().to_string(), "10.0.22631.0");
-        assert_eq!(w.product_line.as_deref(), Some("Windows 11, version 23H2"));
+        assert_eq!(w.installation_type.as_deref(), Some("Client"));
         assert_eq!(x.images[0].creation_time.as_deref(), Some("2026-11-24T04:54:51Z"));
     }
 

@@ -3,7 +3,7 @@
 
 use super::tag::{self, ANCHOR};
 use crate::error::{Error, Result};
-use crate::image::iso::SECTOR;
+use crate::image::iso::node::SECTOR;
 use crate::source::{ReadAt, read_bounded};
 
 /// `length` bytes at sector `location` (extent_ad).

@@ -7,7 +7,7 @@ use super::anchor::ExtentAd;
 use super::tag::{self, LOGICAL_VOLUME, PARTITION, PRIMARY_VOLUME, TERMINATING, VOLUME_POINTER};
 use super::{LongAd, dstring};
 use crate::error::{Error, Result};
-use crate::image::iso::SECTOR;
+use crate::image::iso::node::SECTOR;
 use crate::source::{ReadAt, read_bounded};
 
 /// Longest sequence read (ECMA-167 requires at least 16 sectors; real ones use 16-32).

@@ -9,7 +9,7 @@
 use super::tag::{self, FILE_IDENTIFIER};
 use super::{LongAd, dchars};
 use crate::error::{Error, Result};
-use crate::image::iso::{DirEntry, MAX_DIR_ENTRIES, Node, Target};
+use crate::image::iso::node::{DirEntry, MAX_DIR_ENTRIES, Node, Target};
 
 const S: &str = "UDF file identifier descriptor";
 

@@ -6,7 +6,7 @@
 use super::tag::{self, ALLOCATION_EXTENT, EXTENDED_FILE_ENTRY, FILE_ENTRY};
 use super::{LongAd, Volume};
 use crate::error::{Error, Result};
-use crate::image::iso::{Kind, MAX_EXTENTS, Node, SECTOR};
+use crate::image::iso::node::{Kind, MAX_EXTENTS, Node, SECTOR};
 use crate::source::{Extent, ReadAt, check_range, read_bounded};
 
 const S: &str = "UDF file entry";

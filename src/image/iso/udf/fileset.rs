@@ -3,7 +3,7 @@
 use super::tag::{self, FILE_SET};
 use super::{LongAd, Volume};
 use crate::error::Result;
-use crate::image::iso::SECTOR;
+use crate::image::iso::node::SECTOR;
 use crate::source::{ReadAt, read_bounded};
 
 /// Read the file set descriptor at `at` and return the root directory ICB.
