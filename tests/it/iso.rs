@@ -395,3 +395,38 @@ fn media_rule_weighs_policy_against_ei_cfg() {
     assert_eq!((code, o.as_str()), (Some(1), "fail"), "{msg}");
     assert!(msg.contains("OEM media"), "{msg}");
 }
+
+/// The gate's media fact from an ISO's ei.cfg: the channel as the policy's media kind,
+/// with the ei.cfg line as evidence (moved here with the mapping from the ISO reader).
+#[test]
+fn media_kind_for_the_gate() {
+    use oemgate::gate::facts::ImageFacts;
+    use oemgate::operator::MediaKind;
+    let rep = oemgate::image::open(&crate::common::fixture("images/pro.wim")).unwrap();
+    let kind = |cfg: Option<&[u8]>| {
+        let mut r = rep.clone();
+        r.media = Some(iso::MediaFacts {
+            filesystem: "UDF 1.02".into(),
+            label: None,
+            image: "sources/install.wim".into(),
+            image_size: 1,
+            ei_cfg: cfg.map(|t| iso::eicfg::parse(t).unwrap()),
+            pid_txt: false,
+            efi_loaders: vec![],
+            setup_exe: None,
+            boot_wim: None,
+            warnings: vec![],
+        });
+        r.path = "X.iso".into();
+        ImageFacts::from_report(&r, &r.images[0]).media.map(|f| (f.value, f.evidence))
+    };
+    assert_eq!(
+        kind(Some(b"[Channel]\r\nvolume\r\n")),
+        Some((MediaKind::Volume, "X.iso: sources/ei.cfg: [Channel] volume".into()))
+    );
+    assert_eq!(kind(Some(b"[Channel]\nOEM\n")).map(|k| k.0), Some(MediaKind::Oem));
+    assert_eq!(kind(Some(b"[Channel]\nRetail\n")).map(|k| k.0), Some(MediaKind::Retail));
+    assert_eq!(kind(Some(b"[VL]\n1\n")), Some((MediaKind::Volume, "X.iso: sources/ei.cfg: [VL] 1".into())));
+    assert_eq!(kind(Some(b"[Channel]\n_Default\n")), None);
+    assert_eq!(kind(None), None);
+}
