@@ -9,10 +9,23 @@ use crate::error::{Error, Result};
 pub use crate::image::version::Version;
 use quick_xml::events::Event;
 
-/// Deeper nesting than this is not a WIM's XML (real ones nest 5 levels).
-const MAX_DEPTH: usize = 64;
-/// More elements than this is not a WIM's XML (a 20-image install.wim has ~1,000).
-const MAX_ELEMENTS: usize = 1_000_000;
+/// What the element tree may hold before the document is refused as not a WIM's XML.
+/// Every item counts (elements, attributes, text pieces) and every byte kept (names,
+/// attribute values, text): a bound on elements alone let one element with two million
+/// attributes through.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Nesting depth (real ones nest 5 levels).
+    depth: usize,
+    /// Elements + attributes + text pieces (a 20-image install.wim has ~2,000).
+    items: usize,
+    /// Attributes of one element (real ones have at most one: IMAGE INDEX).
+    attributes: usize,
+    /// Bytes kept in names, attribute values and text (real ones keep < 1 MiB).
+    bytes: usize,
+}
+
+const LIMITS: Limits = Limits { depth: 64, items: 1_000_000, attributes: 64, bytes: 16 * 1024 * 1024 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WimXml {
@@ -121,7 +134,7 @@ impl Element {
 /// `offset` is where the resource starts in the file (for messages).
 pub fn parse(bytes: &[u8], offset: u64) -> Result<WimXml> {
     let text = decode_utf16le(bytes, offset)?;
-    let root = parse_tree(&text, offset)?;
+    let root = parse_tree(&text, offset, LIMITS)?;
     read_wim(&root, offset)
 }
 
@@ -161,31 +174,59 @@ fn xml_error(offset: u64, pos: u64, msg: impl std::fmt::Display) -> Error {
     Error::malformed("WIM XML data", offset, format!("not well-formed XML near character {pos}: {msg}"))
 }
 
-/// Build the element tree, iteratively, with depth and element-count bounds.
-fn parse_tree(text: &str, offset: u64) -> Result<Element> {
+/// Counts what the tree holds against [`Limits`].
+struct Budget {
+    limits: Limits,
+    items: usize,
+    bytes: usize,
+}
+
+impl Budget {
+    /// Take one item of `bytes` bytes; `Err` with what ran out.
+    fn take(&mut self, bytes: usize) -> std::result::Result<(), String> {
+        self.items += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.items > self.limits.items {
+            return Err(format!("more than {} elements, attributes and text pieces", self.limits.items));
+        }
+        if self.bytes > self.limits.bytes {
+            return Err(format!("more than {} bytes of names, attribute values and text", self.limits.bytes));
+        }
+        Ok(())
+    }
+}
+
+/// Build the element tree, iteratively, within `limits`.
+fn parse_tree(text: &str, offset: u64, limits: Limits) -> Result<Element> {
     let mut reader = quick_xml::Reader::from_str(text);
     let cfg = reader.config_mut();
     cfg.check_end_names = true;
     cfg.expand_empty_elements = true;
     let mut stack: Vec<Element> = vec![Element::default()]; // synthetic document node
-    let mut count = 0usize;
+    let mut budget = Budget { limits, items: 0, bytes: 0 };
+    let beyond = |pos: u64, what: String| xml_error(offset, pos, format!("{what}: beyond any WIM's XML"));
     loop {
         let pos = reader.buffer_position();
         let ev = reader.read_event().map_err(|e| xml_error(offset, pos, e))?;
         match ev {
             Event::Start(s) => {
-                count += 1;
-                if stack.len() > MAX_DEPTH || count > MAX_ELEMENTS {
-                    return Err(xml_error(offset, pos, "nesting or element count beyond any WIM's XML"));
+                if stack.len() > limits.depth {
+                    return Err(beyond(pos, format!("nesting deeper than {}", limits.depth)));
                 }
                 let name = s.name().as_ref().to_string();
+                budget.take(name.len()).map_err(|w| beyond(pos, w))?;
                 let mut attrs = Vec::new();
                 for a in s.attributes() {
+                    if attrs.len() >= limits.attributes {
+                        return Err(beyond(pos, format!("more than {} attributes on one element", limits.attributes)));
+                    }
                     let a = a.map_err(|e| xml_error(offset, pos, e))?;
                     let v = a
                         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                         .map_err(|e| xml_error(offset, pos, e))?;
-                    attrs.push((a.key.as_ref().to_string(), v.into_owned()));
+                    let key = a.key.as_ref().to_string();
+                    budget.take(key.len() + v.len()).map_err(|w| beyond(pos, w))?;
+                    attrs.push((key, v.into_owned()));
                 }
                 stack.push(Element { name, attrs, ..Default::default() });
             }
@@ -196,8 +237,15 @@ fn parse_tree(text: &str, offset: u64) -> Result<Element> {
                 let done = stack.pop().expect("checked above");
                 top(&mut stack).children.push(done);
             }
-            Event::Text(t) => top(&mut stack).text.push_str(&t.xml10_content()),
-            Event::CData(t) => top(&mut stack).text.push_str(&t),
+            Event::Text(t) => {
+                let t = t.xml10_content();
+                budget.take(t.len()).map_err(|w| beyond(pos, w))?;
+                top(&mut stack).text.push_str(&t)
+            }
+            Event::CData(t) => {
+                budget.take(t.len()).map_err(|w| beyond(pos, w))?;
+                top(&mut stack).text.push_str(&t)
+            }
             Event::GeneralRef(r) => {
                 let c = if let Some(c) = r.resolve_char_ref().map_err(|e| xml_error(offset, pos, e))? {
                     c.to_string()
@@ -206,6 +254,7 @@ fn parse_tree(text: &str, offset: u64) -> Result<Element> {
                 } else {
                     return Err(xml_error(offset, pos, format!("unknown entity &{};", &*r)));
                 };
+                budget.take(c.len()).map_err(|w| beyond(pos, w))?;
                 top(&mut stack).text.push_str(&c);
             }
             Event::Eof => break,
@@ -473,5 +522,49 @@ mod tests {
         assert_eq!(img.dir_count, None);
         assert_eq!(img.windows.as_ref().unwrap().arch.unwrap().name, "unknown");
         assert_eq!(img.warnings.len(), 2);
+    }
+
+    #[test]
+    fn one_element_with_millions_of_attributes_is_refused_at_once() {
+        // Many attributes on one IMAGE (the report had two million, accepted after 1.7 s
+        // and 220 MiB): refused at the 65th, before anything more is kept. What remains is
+        // quick-xml's linear scan of the tag, bounded by the XML size limit.
+        use std::fmt::Write;
+        let mut doc = String::from("<WIM><IMAGE INDEX=\"1\"");
+        for i in 0..300_000u32 {
+            let _ = write!(doc, " a{i}=\"\"");
+        }
+        doc.push_str("/></WIM>");
+        let t = std::time::Instant::now();
+        let e = parse_tree(&doc, 0, LIMITS).unwrap_err().to_string();
+        assert!(e.contains("more than 64 attributes on one element"), "{e}");
+        eprintln!("refused in {:?}", t.elapsed());
+    }
+
+    #[test]
+    fn every_item_and_byte_counts() {
+        let small = Limits { depth: 8, items: 10, attributes: 4, bytes: 40 };
+        let ok = "<WIM><IMAGE INDEX=\"1\"><NAME>A</NAME></IMAGE></WIM>"; // 3 elements, 1 attribute, 1 text
+        parse_tree(ok, 0, small).unwrap();
+        // items: elements, attributes and text pieces alike
+        let items = |doc: &str| parse_tree(doc, 0, small).unwrap_err().to_string();
+        let e = items("<WIM><A/><B/><C/><D/><E/><F/><G/><H/><I/><J/></WIM>");
+        assert!(e.contains("more than 10 elements, attributes and text pieces"), "{e}");
+        let e = items("<WIM a=\"1\" b=\"1\" c=\"1\" d=\"1\"><A e=\"1\" f=\"1\" g=\"1\" h=\"1\"/><B a=\"1\"/></WIM>");
+        assert!(e.contains("more than 10 elements, attributes and text pieces"), "{e}");
+        let e = items("<WIM>1<A/>2<B/>3<C/>4<D/>5<E/>6</WIM>");
+        assert!(e.contains("more than 10 elements, attributes and text pieces"), "{e}");
+        // bytes: text, attribute values and names
+        let e = items(&format!("<WIM>{}</WIM>", "x".repeat(41)));
+        assert!(e.contains("more than 40 bytes"), "{e}");
+        let e = items(&format!("<WIM a=\"{}\"/>", "x".repeat(40)));
+        assert!(e.contains("more than 40 bytes"), "{e}");
+        let e = items(&format!("<WIM><{0}/></WIM>", "N".repeat(40)));
+        assert!(e.contains("more than 40 bytes"), "{e}");
+        let e = items(&format!("<WIM>{}</WIM>", "&amp;".repeat(20)));
+        assert!(e.contains("more than 10 elements"), "entity references are text pieces too: {e}");
+        // depth
+        let e = items("<WIM><A><B><C><D><E><F><G><H/></G></F></E></D></C></B></A></WIM>");
+        assert!(e.contains("nesting deeper than 8"), "{e}");
     }
 }
