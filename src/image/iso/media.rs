@@ -5,7 +5,7 @@
 //! becomes a warning and an absent fact, which the gate treats as unknown.
 
 use super::eicfg::{self, Channel, EiCfg, MAX_EICFG_SIZE};
-use super::pe::{self, MAX_PE_HEADER, Machine};
+use super::pe::{self, DOS_HEADER_LEN, MAX_PE_HEADER, Machine};
 use super::{Iso, Node};
 use crate::error::Result;
 use crate::source::read_bounded;
@@ -69,7 +69,7 @@ pub fn is_vl_media(m: &MediaFacts) -> Option<bool> {
 fn executable(iso: &Iso, path: &str, node: &Node) -> (Executable, Option<String>) {
     let r = (|| -> Result<Machine> {
         let f = iso.open_file(node, path.to_string())?;
-        let first = read_bounded(&f, "PE header", 0, node.size.min(0x40), 0x40)?;
+        let first = read_bounded(&f, "PE header", 0, node.size.min(DOS_HEADER_LEN), DOS_HEADER_LEN)?;
         let need = pe::header_len(&first).min(node.size).min(MAX_PE_HEADER);
         let bytes = read_bounded(&f, "PE header", 0, need, MAX_PE_HEADER)?;
         pe::parse(&bytes)

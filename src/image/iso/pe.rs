@@ -1,6 +1,7 @@
 //! Machine type of a PE image (EFI boot loaders, setup.exe) read with goblin from
 //! the first bytes of the file only.
 
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 
 /// Bytes read from the start of an executable; the PE headers of real files sit
@@ -27,13 +28,17 @@ pub fn machine_name(code: u16) -> &'static str {
     }
 }
 
+/// The DOS header's size, and where in it `e_lfanew` (the PE header's offset) is.
+pub const DOS_HEADER_LEN: u64 = 0x40;
+const E_LFANEW: usize = 0x3C;
+
 /// How many bytes from the start are needed to parse the headers (0x40 if the DOS
 /// header itself is incomplete).
 pub fn header_len(start: &[u8]) -> u64 {
-    if start.len() < 0x40 {
-        return 0x40;
-    }
-    let lfanew = u64::from(u32::from_le_bytes([start[0x3C], start[0x3D], start[0x3E], start[0x3F]]));
+    let Ok(lfanew) = Fields::new(start, "DOS header", 0).u32(E_LFANEW) else {
+        return DOS_HEADER_LEN;
+    };
+    let lfanew = u64::from(lfanew);
     // signature + COFF header + the largest optional header (PE32+) + slack
     lfanew + 4 + 20 + 240 + 16
 }

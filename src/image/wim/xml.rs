@@ -149,7 +149,7 @@ pub fn decode_utf16le(bytes: &[u8], offset: u64) -> Result<String> {
         // Two non-zero bytes up front: most likely UTF-8/ASCII, not UTF-16LE.
         return Err(Error::invalid(S, offset, "encoding", "UTF-16LE text", "bytes that are not UTF-16LE"));
     }
-    let units = body.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = crate::bytes::utf16le_units(body);
     let mut out = String::with_capacity(body.len() / 2);
     for (i, r) in char::decode_utf16(units).enumerate() {
         match r {

@@ -1,6 +1,9 @@
 //! The long allocation descriptor (long_ad, ECMA-167 4/14.14.2): 16 bytes locating an
 //! extent in a partition. A leaf: the directory entries of `iso::node` carry it.
 
+use crate::bytes::Fields;
+use crate::error::Result;
+
 /// long_ad (ECMA-167 4/14.14.2): an extent in a given partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LongAd {
@@ -12,12 +15,11 @@ pub struct LongAd {
 }
 
 impl LongAd {
-    /// Parse the first 10 bytes of `b` (the caller checks that 16 are there).
-    pub fn parse(b: &[u8]) -> LongAd {
-        LongAd {
-            raw_length: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-            block: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-            partition: u16::from_le_bytes([b[8], b[9]]),
-        }
+    /// Bytes on disk (the last 6 are implementation use).
+    pub const LEN: usize = 16;
+
+    /// The long_ad at byte `at` of a structure.
+    pub fn read(f: &Fields, at: usize) -> Result<LongAd> {
+        Ok(LongAd { raw_length: f.u32(at)?, block: f.u32(at + 4)?, partition: f.u16(at + 8)? })
     }
 }

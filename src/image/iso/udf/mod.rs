@@ -31,7 +31,7 @@ pub fn dchars(b: &[u8]) -> String {
     match b.split_first() {
         None => String::new(),
         Some((16 | 255, rest)) => {
-            let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = crate::bytes::utf16be_units(rest).collect();
             String::from_utf16_lossy(&units)
         }
         Some((_, rest)) => rest.iter().map(|&c| char::from(c)).collect(),
