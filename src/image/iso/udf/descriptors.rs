@@ -119,10 +119,8 @@ pub fn read(src: &dyn ReadAt, extent: ExtentAd) -> Result<Sequence> {
                     message: "volume descriptor pointer (continued sequence)".into(),
                 });
             }
-            PRIMARY_VOLUME => {
-                if volume_id.is_none() {
-                    volume_id = dstring(f.bytes(pvd::VOLUME_ID, pvd::VOLUME_ID_LEN)?);
-                }
+            PRIMARY_VOLUME if volume_id.is_none() => {
+                volume_id = dstring(f.bytes(pvd::VOLUME_ID, pvd::VOLUME_ID_LEN)?);
             }
             PARTITION => {
                 let p = Partition {
