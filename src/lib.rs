@@ -5,6 +5,7 @@
 //! facts → `gate` (rules → verdict) → `report`. Parsers never print; the `cli`
 //! never touches bytes; OS-specific code lives in `platform`.
 
+pub mod arch;
 pub mod bytes;
 pub mod cli;
 pub mod error;

@@ -166,14 +166,7 @@ fn read_system<S: crate::source::ReadAt>(h: &Hive<S>, f: &mut OfflineOsFacts) ->
 
 /// PROCESSOR_ARCHITECTURE → the names the image reader uses.
 pub fn arch_name(env: &str) -> String {
-    match env.to_ascii_uppercase().as_str() {
-        "AMD64" => "x64".into(),
-        "X86" => "x86".into(),
-        "ARM64" => "arm64".into(),
-        "ARM" => "arm".into(),
-        "IA64" => "ia64".into(),
-        other => other.to_ascii_lowercase(),
-    }
+    crate::arch::Arch::from_environment(env).map_or_else(|| env.to_ascii_lowercase(), |a| a.name().to_string())
 }
 
 /// Volume roots that hold an installed Windows. Only in WinPE (system drive X:), where

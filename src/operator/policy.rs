@@ -170,19 +170,7 @@ impl Policy {
         }
         // The size above is 0 for pipes and devices (`--policy /dev/stdin`): read at
         // most one byte past the limit whatever the metadata said.
-        let mut bytes = Vec::new();
-        let file = std::fs::File::open(path).map_err(|e| Error::io(format!("{shown}: cannot open policy file"), &e))?;
-        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_POLICY_BYTES + 1), &mut bytes)
-            .map_err(|e| Error::io(format!("{shown}: cannot read policy file"), &e))?;
-        if bytes.len() as u64 > MAX_POLICY_BYTES {
-            return Err(Error::TooLarge {
-                structure: "policy file",
-                offset: 0,
-                size: bytes.len() as u64,
-                limit: MAX_POLICY_BYTES,
-            }
-            .in_file(shown));
-        }
+        let bytes = crate::source::read_file_bounded(path, "policy file", "policy file", MAX_POLICY_BYTES)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             Error::malformed("policy file", e.utf8_error().valid_up_to() as u64, "not UTF-8 text").in_file(&shown)
         })?;

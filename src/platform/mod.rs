@@ -116,15 +116,11 @@ pub fn machine() -> MachineFacts {
 
 /// Map an architecture name (uname machine, Rust's `ARCH`) to the names the gate uses.
 pub fn normalize_arch(name: &str) -> Option<String> {
-    let a = match name.trim() {
-        "x86_64" | "amd64" | "x64" => "x64",
-        "i386" | "i486" | "i586" | "i686" | "x86" => "x86",
-        "aarch64" | "arm64" | "aarch64_be" => "arm64",
-        a if a.starts_with("arm") => "arm",
-        "" => return None,
-        other => return Some(other.to_string()),
-    };
-    Some(a.to_string())
+    match crate::arch::Arch::from_machine_name(name) {
+        Some(a) => Some(a.name().to_string()),
+        None if name.trim().is_empty() => None,
+        None => Some(name.trim().to_string()),
+    }
 }
 
 // --- windows integration ---

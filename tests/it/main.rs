@@ -18,4 +18,5 @@ mod iso_split_lookup;
 mod layering;
 mod offline_os;
 mod policy;
+mod tables;
 mod wine;

@@ -17,15 +17,7 @@ pub struct Machine {
 }
 
 pub fn machine_name(code: u16) -> &'static str {
-    use goblin::pe::header::*;
-    match code {
-        COFF_MACHINE_X86_64 => "x64",
-        COFF_MACHINE_X86 => "x86",
-        COFF_MACHINE_ARM64 => "arm64",
-        COFF_MACHINE_ARMNT | COFF_MACHINE_ARM | COFF_MACHINE_THUMB => "arm",
-        COFF_MACHINE_IA64 => "ia64",
-        _ => "unknown",
-    }
+    crate::arch::Arch::from_coff_machine(code).map_or("unknown", crate::arch::Arch::name)
 }
 
 /// The DOS header's size, and where in it `e_lfanew` (the PE header's offset) is.

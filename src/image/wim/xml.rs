@@ -83,14 +83,7 @@ pub struct Arch {
 
 impl Arch {
     pub fn from_code(code: u32) -> Arch {
-        let name = match code {
-            0 => "x86",
-            5 => "arm",
-            6 => "ia64",
-            9 => "x64",
-            12 => "arm64",
-            _ => "unknown",
-        };
+        let name = crate::arch::Arch::from_processor_architecture(code).map_or("unknown", crate::arch::Arch::name);
         Arch { code, name }
     }
 
