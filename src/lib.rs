@@ -17,6 +17,7 @@ pub mod offline_os;
 pub mod operator;
 pub mod platform;
 pub mod report;
+pub mod rule_id;
 pub mod source;
 
 pub use error::{Error, Result};
