@@ -4,10 +4,10 @@ use std::fmt::Write;
 
 use super::style::Style;
 use crate::image::ImageReport;
-use crate::image::iso::media::Executable;
+use crate::image::iso::media::{Executable, MediaWarning};
 use crate::image::iso::{Channel, MediaFacts, is_vl_media};
 use crate::image::wim::resource::ResourceHeader;
-use crate::image::wim::xml::ImageInfo;
+use crate::image::wim::xml::{ImageInfo, XmlWarning};
 
 /// `inspect --json`: shape documented in README ("JSON: inspect"), built in
 /// [`super::inspect_json`].
@@ -74,6 +74,30 @@ pub fn table(rep: &ImageReport, verbose: bool, color: bool) -> String {
     o
 }
 
+/// A warning about an image's XML, in English.
+pub fn xml_warning(w: &XmlWarning) -> String {
+    match w {
+        XmlWarning::NotANumber { path, text } => format!("{path}: not a number: {text:?}"),
+        XmlWarning::UnknownArch { code } => format!("WINDOWS/ARCH: unknown architecture code {code}"),
+        XmlWarning::VersionIncomplete => "WINDOWS/VERSION: MAJOR or BUILD missing".to_string(),
+        XmlWarning::TimeUnreadable { element } => format!("{element}: HIGHPART/LOWPART missing or not hexadecimal"),
+        XmlWarning::TimeOutOfRange { element, value } => format!("{element}: {value:#x} is not a representable date"),
+    }
+}
+
+/// A warning about the installation media, in English.
+pub fn media_warning(w: &MediaWarning) -> String {
+    match w {
+        MediaWarning::UdfNotRead { error } => {
+            format!("the UDF file system was not read: {error}; the ISO 9660 side was read instead")
+        }
+        MediaWarning::UnknownChannel { text } => {
+            format!("sources/ei.cfg: unknown channel {text:?} (expected Retail, OEM or Volume)")
+        }
+        MediaWarning::Unreadable { path, error } => format!("{path}: {error}"),
+    }
+}
+
 fn machine(x: &Executable) -> String {
     format!("{} ({})", x.path, x.machine.as_ref().map_or("unreadable", |m| m.name))
 }
@@ -114,7 +138,7 @@ fn media_block(o: &mut String, m: &MediaFacts, st: Style) {
         row(o, "Boot image", format!("{} ({} bytes, {} images, {arch})", b.path, b.size, b.images));
     }
     for w in &m.warnings {
-        let _ = writeln!(o, "  {} {w}", st.yellow("warning:"));
+        let _ = writeln!(o, "  {} {}", st.yellow("warning:"), media_warning(w));
     }
 }
 
@@ -159,6 +183,6 @@ fn image_block(o: &mut String, img: &ImageInfo, st: Style) {
         row(o, "WIMBoot", "yes".into());
     }
     for w in &img.warnings {
-        let _ = writeln!(o, "  {} {w}", st.yellow("warning:"));
+        let _ = writeln!(o, "  {} {}", st.yellow("warning:"), xml_warning(w));
     }
 }

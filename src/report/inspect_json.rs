@@ -86,7 +86,7 @@ struct Image<'a> {
     last_modification_time: Option<&'a str>,
     wimboot: bool,
     windows: Option<Windows<'a>>,
-    warnings: &'a [String],
+    warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -132,7 +132,7 @@ struct Media<'a> {
     efi_loaders: Vec<Exe<'a>>,
     setup_exe: Option<Exe<'a>>,
     boot_wim: Option<Boot<'a>>,
-    warnings: &'a [String],
+    warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -201,7 +201,7 @@ fn image(i: &ImageInfo) -> Image<'_> {
         last_modification_time: i.last_modification_time.as_deref(),
         wimboot: i.wimboot,
         windows: i.windows.as_ref().map(windows),
-        warnings: &i.warnings,
+        warnings: i.warnings.iter().map(super::inspect::xml_warning).collect(),
     }
 }
 
@@ -237,7 +237,7 @@ fn media(m: &MediaFacts) -> Media<'_> {
         efi_loaders: m.efi_loaders.iter().map(exe).collect(),
         setup_exe: m.setup_exe.as_ref().map(exe),
         boot_wim: m.boot_wim.as_ref().map(boot),
-        warnings: &m.warnings,
+        warnings: m.warnings.iter().map(super::inspect::media_warning).collect(),
     }
 }
 

@@ -296,7 +296,8 @@ fn allocation_extent_loop_is_refused() {
     let m = oemgate::image::read_iso(src, "m").unwrap().media.unwrap();
     assert!(m.ei_cfg.is_none());
     assert_eq!(iso::is_vl_media(&m), None);
-    assert!(m.warnings.iter().any(|w| w.contains("sources/ei.cfg") && w.contains("loops")), "{:?}", m.warnings);
+    let warnings: Vec<String> = m.warnings.iter().map(oemgate::report::inspect::media_warning).collect();
+    assert!(warnings.iter().any(|w| w.contains("sources/ei.cfg") && w.contains("loops")), "{warnings:?}");
 }
 
 /// Dual-architecture media (x64/sources, x86/sources) are named in the not-found message.
@@ -354,13 +355,17 @@ fn unsupported_udf_falls_back_to_the_iso9660_side() {
     assert_eq!(rep.images, good.images);
     let m = rep.media.unwrap();
     assert_eq!(m.filesystem, "ISO 9660 + Joliet");
+    let warnings: Vec<String> = m.warnings.iter().map(oemgate::report::inspect::media_warning).collect();
     assert!(
-        m.warnings
+        warnings
             .iter()
             .any(|w| w.contains("the UDF file system was not read: ") && w.contains("*UDF Metadata Partition")),
-        "{:?}",
-        m.warnings
+        "{warnings:?}"
     );
+    assert!(matches!(
+        &m.warnings[0],
+        iso::media::MediaWarning::UdfNotRead { error: oemgate::Error::Unsupported { .. } }
+    ));
 
     // Microsoft-style: the ISO 9660 side is a README stub, so the reason is in the error.
     let mut d = bytes("udf-only.iso");

@@ -7,7 +7,7 @@
 use super::eicfg::{self, Channel, EiCfg, MAX_EICFG_SIZE};
 use super::pe::{self, DOS_HEADER_LEN, MAX_PE_HEADER, Machine};
 use super::{Iso, Node};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::source::read_bounded;
 
 /// EFI removable-media boot loaders looked for.
@@ -49,7 +49,19 @@ pub struct MediaFacts {
     pub efi_loaders: Vec<Executable>,
     pub setup_exe: Option<Executable>,
     pub boot_wim: Option<BootWim>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<MediaWarning>,
+}
+
+/// What could not be learned from the media, and why; the fact stays unknown and the
+/// inspection goes on. Reporters render these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaWarning {
+    /// The UDF volume is of a kind not supported (`error`); its ISO 9660 side was read.
+    UdfNotRead { error: Error },
+    /// `sources/ei.cfg` names a channel other than Retail, OEM or Volume.
+    UnknownChannel { text: String },
+    /// The file at `path` (ei.cfg, a loader, setup.exe, boot.wim) could not be read.
+    Unreadable { path: String, error: Error },
 }
 
 /// The channel the media declares: `[Channel]` of ei.cfg, or Volume when only
@@ -66,7 +78,7 @@ pub fn is_vl_media(m: &MediaFacts) -> Option<bool> {
     media_channel(m).map(|c| c == Channel::Volume)
 }
 
-fn executable(iso: &Iso, path: &str, node: &Node) -> (Executable, Option<String>) {
+fn executable(iso: &Iso, path: &str, node: &Node) -> (Executable, Option<MediaWarning>) {
     let r = (|| -> Result<Machine> {
         let f = iso.open_file(node, path.to_string())?;
         let first = read_bounded(&f, "PE header", 0, node.size.min(DOS_HEADER_LEN), DOS_HEADER_LEN)?;
@@ -76,7 +88,7 @@ fn executable(iso: &Iso, path: &str, node: &Node) -> (Executable, Option<String>
     })();
     let (machine, warning) = match r {
         Ok(m) => (Some(m), None),
-        Err(e) => (None, Some(format!("{path}: {e}"))),
+        Err(error) => (None, Some(MediaWarning::Unreadable { path: path.to_string(), error })),
     };
     (Executable { path: path.to_string(), size: node.size, machine }, warning)
 }
@@ -93,17 +105,18 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
         efi_loaders: Vec::new(),
         setup_exe: None,
         boot_wim: None,
-        warnings: iso.note.iter().cloned().collect(),
+        warnings: iso.note.iter().map(|e| MediaWarning::UdfNotRead { error: e.clone() }).collect(),
     };
-    let warn = |m: &mut MediaFacts, what: &str, e: crate::Error| m.warnings.push(format!("{what}: {e}"));
+    let warn = |m: &mut MediaFacts, path: &str, error: Error| {
+        m.warnings.push(MediaWarning::Unreadable { path: path.to_string(), error })
+    };
 
     match iso.file("sources/ei.cfg") {
         Ok(Some(n)) => match iso.read_small(&n, "ei.cfg", MAX_EICFG_SIZE).and_then(|b| eicfg::parse(&b)) {
             Ok(c) => {
                 if c.channel.is_none() {
                     if let Some(t) = &c.channel_text {
-                        m.warnings
-                            .push(format!("sources/ei.cfg: unknown channel {t:?} (expected Retail, OEM or Volume)"));
+                        m.warnings.push(MediaWarning::UnknownChannel { text: t.clone() });
                     }
                 }
                 m.ei_cfg = Some(c)

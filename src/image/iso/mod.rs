@@ -70,16 +70,13 @@ impl Filesystem {
 
     /// Like [`Filesystem::open`], but a UDF volume this reader does not support
     /// (not a damaged one) falls back to the ISO 9660 side of a bridge image, with
-    /// a note saying why.
-    pub fn open_noting(src: &dyn ReadAt) -> Result<(Filesystem, Option<String>)> {
+    /// the UDF error that says why.
+    pub fn open_noting(src: &dyn ReadAt) -> Result<(Filesystem, Option<Error>)> {
         if udf::announced(src)? {
             return match udf::Volume::open(src) {
                 Ok(v) => Ok((Filesystem::Udf(v), None)),
                 Err(e @ Error::Unsupported { .. }) => match iso9660::Volume::open(src) {
-                    Ok(v) => Ok((
-                        Filesystem::Iso9660(v),
-                        Some(format!("the UDF file system was not read: {e}; the ISO 9660 side was read instead")),
-                    )),
+                    Ok(v) => Ok((Filesystem::Iso9660(v), Some(e))),
                     Err(_) => Err(e),
                 },
                 Err(e) => Err(e),
@@ -142,9 +139,9 @@ pub fn same_name(a: &str, b: &str) -> bool {
 /// An ISO opened for lookups: the file system plus a cache of the directories read.
 pub struct Iso {
     pub fs: Filesystem,
-    /// Why the file system read is not the one an OS would prefer (see
-    /// [`Filesystem::open_noting`]).
-    pub note: Option<String>,
+    /// Why the file system read is not the one an OS would prefer: the UDF volume's
+    /// unsupported feature (see [`Filesystem::open_noting`]).
+    pub note: Option<Error>,
     src: Arc<dyn ReadAt>,
     dirs: RefCell<HashMap<u64, Rc<Dir>>>,
 }
@@ -337,8 +334,8 @@ pub fn find_install_image(src: Arc<dyn ReadAt>, shown: &str) -> Result<InstallIm
     } else {
         format!(" (dual-architecture media, not supported yet: found {})", elsewhere.join(", "))
     };
-    if let Some(note) = &iso.note {
-        hint.push_str(&format!("; {note}"));
+    if let Some(e) = &iso.note {
+        hint.push_str(&format!("; the UDF file system was not read: {e}; the ISO 9660 side was read instead"));
     }
     Err(Error::NotFound {
         what: format!("{shown}: no Windows image found in ISO: looked for {}{hint}", IMAGE_PATHS.join(", ")),

@@ -55,7 +55,23 @@ pub struct ImageInfo {
     pub wimboot: bool,
     pub windows: Option<WindowsInfo>,
     /// Values that were present but could not be read (e.g. a non-numeric BUILD).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<XmlWarning>,
+}
+
+/// A value of an image's XML that is present but cannot be read: the fact is then
+/// absent (unknown), never guessed. Reporters render these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XmlWarning {
+    /// The element at `path` (e.g. `DIRCOUNT`, `MAJOR`) holds `text`, not a decimal number.
+    NotANumber { path: String, text: String },
+    /// `WINDOWS/ARCH` holds a code no architecture has.
+    UnknownArch { code: u64 },
+    /// `WINDOWS/VERSION` lacks MAJOR or BUILD.
+    VersionIncomplete,
+    /// A time element (`CREATIONTIME`...) lacks HIGHPART/LOWPART or they are not hexadecimal.
+    TimeUnreadable { element: &'static str },
+    /// A time element's FILETIME `value` is no representable date.
+    TimeOutOfRange { element: &'static str, value: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -334,13 +350,13 @@ fn read_image(img: &Element, index: u32) -> ImageInfo {
     }
 }
 
-fn read_windows(w: &Element, warnings: &mut Vec<String>) -> WindowsInfo {
+fn read_windows(w: &Element, warnings: &mut Vec<XmlWarning>) -> WindowsInfo {
     let s = |name: &str| w.text_at(&[name]);
     let arch = number(w, &["ARCH"], warnings).map(|c| {
         let code = u32::try_from(c).unwrap_or(u32::MAX);
         let arch = Arch::from_code(code);
         if !arch.is_known() {
-            warnings.push(format!("WINDOWS/ARCH: unknown architecture code {c}"));
+            warnings.push(XmlWarning::UnknownArch { code: c });
         }
         arch
     });
@@ -354,7 +370,7 @@ fn read_windows(w: &Element, warnings: &mut Vec<String>) -> WindowsInfo {
         match (major, build) {
             (Some(major), Some(build)) => Some(Version { major, minor: minor.unwrap_or(0), build, spbuild, splevel }),
             _ => {
-                warnings.push("WINDOWS/VERSION: MAJOR or BUILD missing".into());
+                warnings.push(XmlWarning::VersionIncomplete);
                 None
             }
         }
@@ -379,19 +395,19 @@ fn read_windows(w: &Element, warnings: &mut Vec<String>) -> WindowsInfo {
 }
 
 /// A decimal number at `path`; present but unreadable values become a warning.
-fn number(e: &Element, path: &[&str], warnings: &mut Vec<String>) -> Option<u64> {
+fn number(e: &Element, path: &[&str], warnings: &mut Vec<XmlWarning>) -> Option<u64> {
     let text = e.text_at(path)?;
     match text.trim().parse::<u64>() {
         Ok(n) => Some(n),
         Err(_) => {
-            warnings.push(format!("{}: not a number: {:?}", path.join("/"), text.trim()));
+            warnings.push(XmlWarning::NotANumber { path: path.join("/"), text: text.trim().to_string() });
             None
         }
     }
 }
 
 /// `<X><HIGHPART>0x01DD7BCF</HIGHPART><LOWPART>0xF08F7094</LOWPART></X>` → ISO 8601 UTC.
-fn filetime(img: &Element, name: &str, warnings: &mut Vec<String>) -> Option<String> {
+fn filetime(img: &Element, name: &'static str, warnings: &mut Vec<XmlWarning>) -> Option<String> {
     let t = img.child(name)?;
     let part = |p: &str| -> Option<u32> {
         let s = t.text_at(&[p])?;
@@ -402,13 +418,13 @@ fn filetime(img: &Element, name: &str, warnings: &mut Vec<String>) -> Option<Str
     let value = match (part("HIGHPART"), part("LOWPART")) {
         (Some(h), Some(l)) => (u64::from(h) << 32) | u64::from(l),
         _ => {
-            warnings.push(format!("{name}: HIGHPART/LOWPART missing or not hexadecimal"));
+            warnings.push(XmlWarning::TimeUnreadable { element: name });
             return None;
         }
     };
     let text = filetime_to_iso8601(value);
     if text.is_none() {
-        warnings.push(format!("{name}: {value:#x} is not a representable date"));
+        warnings.push(XmlWarning::TimeOutOfRange { element: name, value });
     }
     text
 }
@@ -514,7 +530,13 @@ mod tests {
         let img = &x.images[0];
         assert_eq!(img.dir_count, None);
         assert_eq!(img.windows.as_ref().unwrap().arch.unwrap().name, "unknown");
-        assert_eq!(img.warnings.len(), 2);
+        assert_eq!(
+            img.warnings,
+            [
+                XmlWarning::UnknownArch { code: 77 },
+                XmlWarning::NotANumber { path: "DIRCOUNT".into(), text: "many".into() }
+            ]
+        );
     }
 
     #[test]
