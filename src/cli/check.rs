@@ -101,7 +101,7 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
     } else if let Some(root) = &a.offline_os {
         Some(offline_os::read(root)?)
     } else {
-        match offline_os::candidates().first() {
+        match crate::platform::offline_os_roots().first() {
             Some(root) => Some(offline_os::read(root).map_err(|e| Error::InFile {
                 path: format!("{} (detected installed Windows; --no-offline-os skips it)", root.display()),
                 source: Box::new(e),

@@ -168,13 +168,3 @@ fn read_system<S: crate::source::ReadAt>(h: &Hive<S>, f: &mut OfflineOsFacts) ->
 pub fn arch_name(env: &str) -> String {
     crate::arch::Arch::from_environment(env).map_or_else(|| env.to_ascii_lowercase(), |a| a.name().to_string())
 }
-
-/// Volume roots that hold an installed Windows. Only in WinPE (system drive X:), where
-/// the internal disk's Windows is offline: on a running Windows its own hives are in
-/// use and are not the licence of some other installation. Elsewhere there are none.
-pub fn candidates() -> Vec<PathBuf> {
-    if !crate::platform::in_winpe() {
-        return Vec::new();
-    }
-    crate::platform::offline_os_candidates()
-}

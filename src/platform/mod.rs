@@ -186,6 +186,17 @@ pub fn task_sequence_log_dir() -> Option<std::path::PathBuf> {
     }
 }
 
+/// Volume roots that hold an installed Windows to read as the offline OS. Only in WinPE
+/// (system drive X:), where the internal disk's Windows is offline: on a running Windows
+/// its own hives are in use and are not the licence of some other installation.
+/// Elsewhere there are none.
+pub fn offline_os_roots() -> Vec<std::path::PathBuf> {
+    if !in_winpe() {
+        return Vec::new();
+    }
+    offline_os_candidates()
+}
+
 /// Running in WinPE: Windows with the system drive X:. Never on other systems.
 pub fn in_winpe() -> bool {
     cfg!(windows) && std::env::var("SystemDrive").is_ok_and(|d| d.eq_ignore_ascii_case("X:"))

@@ -362,3 +362,33 @@ fn os_specific_cfg_only_in_platform() {
     assert!(bad.is_empty(), "OS-specific cfg outside src/platform:\n{}", bad.join("\n"));
     assert!(Path::new(&root().join("src/platform")).is_dir());
 }
+
+/// The direction of the flow: sources and parsers never reach up to the policy, the
+/// gate, the reporters or the CLI; the gate never reaches the reporters, the CLI or the
+/// OS; the reporters never read input or ask the OS.
+#[test]
+fn facts_flow_one_way() {
+    let graph = import_graph();
+    let top = |f: &str| f.split('/').next().unwrap_or("").trim_end_matches(".rs").to_string();
+    let forbidden: &[(&[&str], &[&str])] = &[
+        (
+            &["source", "image", "offline_os", "bytes", "arch", "error", "rule_id"],
+            &["operator", "gate", "report", "cli"],
+        ),
+        (&["source", "image", "offline_os", "bytes", "arch", "error", "rule_id", "operator"], &["platform"]),
+        (&["operator"], &["gate", "report", "cli"]),
+        (&["gate"], &["report", "cli", "platform"]),
+        (&["report"], &["cli", "platform"]),
+    ];
+    let mut bad = Vec::new();
+    for (file, targets) in &graph {
+        for t in targets {
+            for (from, to) in forbidden {
+                if from.contains(&top(file).as_str()) && to.contains(&top(t).as_str()) {
+                    bad.push(format!("src/{file} -> src/{t}"));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "imports against the flow:\n{}", bad.join("\n"));
+}
