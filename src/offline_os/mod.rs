@@ -7,15 +7,14 @@ pub mod lcid;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 use hive::{Hive, KeyNode};
 
 const CURRENT_VERSION: &str = "Microsoft\\Windows NT\\CurrentVersion";
 
 /// What the offline Windows says about itself; every field with the registry value it came from.
-#[derive(Debug, Clone, Serialize)]
+/// (Its JSON form is `report::offline_os_json`'s.)
+#[derive(Debug, Clone)]
 pub struct OfflineOsFacts {
     /// The volume root given (or detected).
     pub root: String,

@@ -6,6 +6,7 @@ pub mod cmtrace;
 pub mod firmware;
 pub mod inspect;
 pub mod inspect_json;
+pub mod offline_os_json;
 pub mod style;
 
 /// Pretty JSON with a final newline: what every `--json` prints.
