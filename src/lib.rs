@@ -5,6 +5,8 @@
 //! facts → `gate` (rules → verdict) → `report`. Parsers never print; the `cli`
 //! never touches bytes; OS-specific code lives in `platform`.
 
+pub mod arch;
+pub mod bytes;
 pub mod cli;
 pub mod error;
 pub mod exit;
@@ -15,6 +17,7 @@ pub mod offline_os;
 pub mod operator;
 pub mod platform;
 pub mod report;
+pub mod rule_id;
 pub mod source;
 
 pub use error::{Error, Result};

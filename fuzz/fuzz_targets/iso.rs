@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     if !iso::is_iso(&*src) {
         return;
     }
-    let _ = iso::inspect(src.clone(), "fuzz.iso");
+    let _ = oemgate::image::read_iso(src.clone(), "fuzz.iso");
     let _ = Filesystem::open(&*src);
     if let Ok(iso) = Iso::open(src) {
         let _ = iso.list();

@@ -101,7 +101,7 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
     } else if let Some(root) = &a.offline_os {
         Some(offline_os::read(root)?)
     } else {
-        match offline_os::candidates().first() {
+        match crate::platform::offline_os_roots().first() {
             Some(root) => Some(offline_os::read(root).map_err(|e| Error::InFile {
                 path: format!("{} (detected installed Windows; --no-offline-os skips it)", root.display()),
                 source: Box::new(e),
@@ -149,7 +149,7 @@ pub(super) fn hashes(rep: &ImageReport, policy: &Policy) -> Result<Vec<FileHash>
 /// Write the CMTrace entries where asked (or inside a task sequence). A log that
 /// cannot be written is reported on stderr; it does not change the verdict.
 pub(super) fn write_log(a: &LicenceArgs, entries: &[(String, report::cmtrace::Severity)]) {
-    if let Some(path) = report::cmtrace::log_path(a.log.as_deref()) {
+    if let Some(path) = super::log_path(a.log.as_deref()) {
         if let Err(e) = report::cmtrace::append(&path, entries) {
             eprintln!("oemgate: warning: {e}");
         }

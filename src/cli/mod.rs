@@ -70,5 +70,24 @@ pub fn main() -> ExitStatus {
 /// Print a one-line error for `err` on stderr and return its exit status.
 pub(crate) fn fail(err: &crate::Error) -> ExitStatus {
     eprintln!("oemgate: error: {err}");
-    err.exit_code()
+    exit_status(err)
+}
+
+/// The exit code an error means (see README, "Exit codes"): 2 when the request asks
+/// for something the input lacks, else 4 (unreadable or corrupt input).
+pub fn exit_status(err: &crate::Error) -> ExitStatus {
+    match err {
+        crate::Error::Usage { .. } => ExitStatus::Usage,
+        crate::Error::InFile { source, .. } => exit_status(source),
+        _ => ExitStatus::BadInput,
+    }
+}
+
+/// Where `check` and `match` write their CMTrace log: `--log FILE`, else
+/// `%_SMSTSLogPath%\oemgate.log` inside a task sequence, else nowhere.
+pub(crate) fn log_path(explicit: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    crate::platform::task_sequence_log_dir().map(|dir| dir.join("oemgate.log"))
 }

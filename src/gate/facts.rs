@@ -127,7 +127,7 @@ impl ImageFacts {
         let media = rep
             .media
             .as_ref()
-            .and_then(crate::image::iso::media_kind)
+            .and_then(media_kind)
             .map(|(kind, evidence)| Fact::new(kind, Source::Image, format!("{}: {evidence}", rep.path)));
         ImageFacts { media, ..ImageFacts::from_info(&rep.path, info) }
     }
@@ -147,7 +147,7 @@ impl ImageFacts {
             version: version.map(|v| v.to_string()),
             build: version.map(|v| v.build),
             generation: version.and_then(|v| product::generation(v.major, v.minor, v.build, server)),
-            product_line: w.and_then(|w| w.product_line.clone()),
+            product_line: w.and_then(crate::image::product::product_line_of),
             installation_type: w.and_then(|w| w.installation_type.clone()),
             arch: w.and_then(|w| w.arch).filter(|a| a.is_known()).map(|a| a.name.to_string()),
             default_language: w.and_then(|w| w.default_language.clone()),
@@ -409,4 +409,22 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         machine,
         offline_os: os.cloned(),
     })
+}
+/// The media kind an ISO's `sources/ei.cfg` states (the policy's `MediaKind`), with the
+/// evidence to show: e.g. `(Volume, "sources/ei.cfg: [Channel] Volume")`. `None` when the
+/// media does not say.
+fn media_kind(m: &crate::image::iso::MediaFacts) -> Option<(MediaKind, String)> {
+    use crate::image::iso::Channel;
+    let channel = crate::image::iso::media_channel(m)?;
+    let cfg = m.ei_cfg.as_ref()?;
+    let evidence = match (&cfg.channel_text, cfg.channel) {
+        (Some(t), Some(_)) => format!("sources/ei.cfg: [Channel] {t}"),
+        _ => "sources/ei.cfg: [VL] 1".to_string(),
+    };
+    let kind = match channel {
+        Channel::Retail => MediaKind::Retail,
+        Channel::Oem => MediaKind::Oem,
+        Channel::Volume => MediaKind::Volume,
+    };
+    Some((kind, evidence))
 }

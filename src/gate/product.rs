@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::image::product::WINDOWS_11_FIRST_BUILD;
+use crate::image::product::{ServerLicence, WINDOWS_11_FIRST_BUILD, server_licence};
 
 /// EditionIDs the gate knows, with the friendly names an operator may type.
 const EDITIONS: &[(&str, &[&str])] = &[
@@ -148,11 +148,11 @@ pub fn generation(major: u32, minor: u32, build: u32, server: bool) -> Option<Ge
         (6, m @ 0..=3) => release(server, 60 + m),
         (10, 0) if server => release(
             true,
-            match build {
-                0..=17762 => 140,
-                17763..=20347 => 170,
-                20348..=26099 => 203,
-                _ => 261,
+            match server_licence(build) {
+                ServerLicence::Server2016 => 140,
+                ServerLicence::Server2019 => 170,
+                ServerLicence::Server2022 => 203,
+                ServerLicence::Server2025 => 261,
             },
         ),
         (10, 0) if build >= WINDOWS_11_FIRST_BUILD => release(false, 110),
@@ -240,6 +240,8 @@ mod tests {
         assert_eq!(generation(10, 0, 21999, false).unwrap().name, "Windows 10");
         assert_eq!(generation(6, 1, 7601, false).unwrap().name, "Windows 7");
         assert_eq!(generation(10, 0, 20348, true).unwrap().name, "Windows Server 2022");
+        // Windows Server, version 23H2 (Annual Channel) is licensed as Windows Server 2022.
+        assert_eq!(generation(10, 0, 25398, true).unwrap().name, "Windows Server 2022");
         assert_eq!(parse_generation("11").unwrap().name, "Windows 11");
         assert_eq!(parse_generation("Windows 8.1").unwrap().name, "Windows 8.1");
         assert_eq!(parse_generation("10.0.19045").unwrap().name, "Windows 10");

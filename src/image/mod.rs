@@ -7,11 +7,10 @@ pub mod decompress;
 pub mod digest;
 pub mod iso;
 pub mod product;
+pub mod version;
 pub mod wim;
 
 use std::path::Path;
-
-use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::source::{FileSource, ReadAt};
@@ -21,8 +20,7 @@ use wim::split::{self, PartInfo};
 use wim::xml::ImageInfo;
 
 /// What kind of file the image came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Container {
     /// A single WIM file.
     Wim,
@@ -43,7 +41,7 @@ impl Container {
 }
 
 /// Everything `inspect` reports about one image file (or split set).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ImageReport {
     /// The path given by the user.
     pub path: String,
@@ -63,7 +61,6 @@ pub struct ImageReport {
     pub images: Vec<ImageInfo>,
     /// Facts of the installation media when the image was read inside an ISO
     /// (`path` is then the ISO; `media.image` the image's path inside it).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<iso::MediaFacts>,
 }
 
@@ -80,7 +77,7 @@ pub fn open(path: &Path) -> Result<ImageReport> {
     let shown = path.display().to_string();
     let src = FileSource::open(path)?;
     if !is_wim(&src) && iso::is_iso(&src) {
-        return iso::inspect(std::sync::Arc::new(src), &shown);
+        return read_iso(std::sync::Arc::new(src), &shown);
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -92,6 +89,19 @@ pub fn open(path: &Path) -> Result<ImageReport> {
         Ok(Some(Box::new(FileSource::open(&p)?)))
     };
     read_image(&src, &shown, &mut open_part)
+}
+
+/// Read the Windows image inside an ISO: find `sources/install.{wim,esd,swm}`, read it in
+/// place with [`read_image`] and add the media facts. `shown` is the ISO's name for
+/// messages and the report.
+pub fn read_iso(src: std::sync::Arc<dyn ReadAt>, shown: &str) -> Result<ImageReport> {
+    let found = iso::find_install_image(src, shown)?;
+    let file = found.open()?;
+    let mut open_part = |n: u16| found.open_part(n);
+    let mut rep = read_image(&file, &found.name(), &mut open_part)?;
+    rep.path = shown.to_string();
+    rep.media = Some(found.media());
+    Ok(rep)
 }
 
 /// Read an image from `src` (shown as `shown` in messages); `open_part(n)` opens

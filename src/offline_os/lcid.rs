@@ -42,6 +42,11 @@ const TABLE: &[(u32, &str)] = &[
     (0x0C0C, "fr-CA"),
 ];
 
+/// Every (LCID, tag) pair known, for tests against outside references.
+pub fn entries() -> &'static [(u32, &'static str)] {
+    TABLE
+}
+
 pub fn tag(lcid: u32) -> Option<&'static str> {
     TABLE.iter().find(|(l, _)| *l == lcid).map(|(_, t)| *t)
 }

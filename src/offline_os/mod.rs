@@ -7,15 +7,14 @@ pub mod lcid;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 use hive::{Hive, KeyNode};
 
 const CURRENT_VERSION: &str = "Microsoft\\Windows NT\\CurrentVersion";
 
 /// What the offline Windows says about itself; every field with the registry value it came from.
-#[derive(Debug, Clone, Serialize)]
+/// (Its JSON form is `report::offline_os_json`'s.)
+#[derive(Debug, Clone)]
 pub struct OfflineOsFacts {
     /// The volume root given (or detected).
     pub root: String,
@@ -166,23 +165,5 @@ fn read_system<S: crate::source::ReadAt>(h: &Hive<S>, f: &mut OfflineOsFacts) ->
 
 /// PROCESSOR_ARCHITECTURE → the names the image reader uses.
 pub fn arch_name(env: &str) -> String {
-    match env.to_ascii_uppercase().as_str() {
-        "AMD64" => "x64".into(),
-        "X86" => "x86".into(),
-        "ARM64" => "arm64".into(),
-        "ARM" => "arm".into(),
-        "IA64" => "ia64".into(),
-        other => other.to_ascii_lowercase(),
-    }
-}
-
-/// Volume roots that hold an installed Windows. Only in WinPE (system drive X:), where
-/// the internal disk's Windows is offline: on a running Windows its own hives are in
-/// use and are not the licence of some other installation. Elsewhere there are none.
-pub fn candidates() -> Vec<PathBuf> {
-    let in_winpe = cfg!(windows) && std::env::var("SystemDrive").is_ok_and(|d| d.eq_ignore_ascii_case("X:"));
-    if !in_winpe {
-        return Vec::new();
-    }
-    crate::platform::offline_os_candidates()
+    crate::arch::Arch::from_environment(env).map_or_else(|| env.to_ascii_lowercase(), |a| a.name().to_string())
 }

@@ -22,6 +22,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::rule_id::RuleId;
 
 /// Policy files larger than this are refused.
 pub const MAX_POLICY_BYTES: u64 = 1 << 20;
@@ -54,22 +55,17 @@ pub struct LicensedTable {
     pub language: Option<String>,
 }
 
-/// Per-rule action for an unknown outcome (rule ids as keys).
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
+/// Per-rule action for an unknown outcome (rule ids as keys, see [`RuleId`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnknownTable {
     pub edition: Action,
-    #[serde(rename = "enterprise-upgrade")]
     pub enterprise_upgrade: Action,
     pub version: Action,
     pub language: Action,
     pub arch: Action,
     pub media: Action,
-    #[serde(rename = "kms-marker")]
     pub kms_marker: Action,
-    #[serde(rename = "key-integrity")]
     pub key_integrity: Action,
-    #[serde(rename = "approved-image")]
     pub approved_image: Action,
 }
 
@@ -91,19 +87,92 @@ impl Default for UnknownTable {
 }
 
 impl UnknownTable {
+    /// The action for rule `id`; an id that names no rule blocks (fail closed).
     pub fn for_rule(&self, id: &str) -> Action {
+        RuleId::parse(id).map_or(Action::Block, |id| *self.get(id))
+    }
+
+    pub fn get(&self, id: RuleId) -> &Action {
         match id {
-            "edition" => self.edition,
-            "enterprise-upgrade" => self.enterprise_upgrade,
-            "version" => self.version,
-            "language" => self.language,
-            "arch" => self.arch,
-            "media" => self.media,
-            "kms-marker" => self.kms_marker,
-            "key-integrity" => self.key_integrity,
-            "approved-image" => self.approved_image,
-            _ => Action::Block,
+            RuleId::Edition => &self.edition,
+            RuleId::EnterpriseUpgrade => &self.enterprise_upgrade,
+            RuleId::Version => &self.version,
+            RuleId::Language => &self.language,
+            RuleId::Arch => &self.arch,
+            RuleId::Media => &self.media,
+            RuleId::KmsMarker => &self.kms_marker,
+            RuleId::KeyIntegrity => &self.key_integrity,
+            RuleId::ApprovedImage => &self.approved_image,
         }
+    }
+
+    fn get_mut(&mut self, id: RuleId) -> &mut Action {
+        match id {
+            RuleId::Edition => &mut self.edition,
+            RuleId::EnterpriseUpgrade => &mut self.enterprise_upgrade,
+            RuleId::Version => &mut self.version,
+            RuleId::Language => &mut self.language,
+            RuleId::Arch => &mut self.arch,
+            RuleId::Media => &mut self.media,
+            RuleId::KmsMarker => &mut self.kms_marker,
+            RuleId::KeyIntegrity => &mut self.key_integrity,
+            RuleId::ApprovedImage => &mut self.approved_image,
+        }
+    }
+}
+
+/// The keys of `[unknown]` in the order messages list them (README's order).
+const UNKNOWN_ORDER: [RuleId; 9] = [
+    RuleId::Edition,
+    RuleId::EnterpriseUpgrade,
+    RuleId::Version,
+    RuleId::Language,
+    RuleId::Arch,
+    RuleId::Media,
+    RuleId::KmsMarker,
+    RuleId::KeyIntegrity,
+    RuleId::ApprovedImage,
+];
+const UNKNOWN_KEYS: [&str; 9] = {
+    let mut keys = [""; 9];
+    let mut i = 0;
+    while i < keys.len() {
+        keys[i] = UNKNOWN_ORDER[i].as_str();
+        i += 1;
+    }
+    keys
+};
+
+/// `[unknown]`: rule ids as keys (an unknown key is an error naming the ids), the
+/// defaults for rules not named.
+impl<'de> Deserialize<'de> for UnknownTable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        /// A key, refused as it is read (so the error carries the key's position).
+        struct Key(RuleId);
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let key = String::deserialize(d)?;
+                RuleId::parse(&key).map(Key).ok_or_else(|| serde::de::Error::unknown_field(&key, &UNKNOWN_KEYS))
+            }
+        }
+        struct Table;
+        impl<'de> serde::de::Visitor<'de> for Table {
+            type Value = UnknownTable;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table of rule ids")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<UnknownTable, A::Error> {
+                let mut t = UnknownTable::default();
+                while let Some(Key(id)) = map.next_key::<Key>()? {
+                    *t.get_mut(id) = map.next_value()?;
+                }
+                Ok(t)
+            }
+        }
+        d.deserialize_struct("UnknownTable", &UNKNOWN_KEYS, Table)
     }
 }
 
@@ -170,19 +239,7 @@ impl Policy {
         }
         // The size above is 0 for pipes and devices (`--policy /dev/stdin`): read at
         // most one byte past the limit whatever the metadata said.
-        let mut bytes = Vec::new();
-        let file = std::fs::File::open(path).map_err(|e| Error::io(format!("{shown}: cannot open policy file"), &e))?;
-        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_POLICY_BYTES + 1), &mut bytes)
-            .map_err(|e| Error::io(format!("{shown}: cannot read policy file"), &e))?;
-        if bytes.len() as u64 > MAX_POLICY_BYTES {
-            return Err(Error::TooLarge {
-                structure: "policy file",
-                offset: 0,
-                size: bytes.len() as u64,
-                limit: MAX_POLICY_BYTES,
-            }
-            .in_file(shown));
-        }
+        let bytes = crate::source::read_file_bounded(path, "policy file", "policy file", MAX_POLICY_BYTES)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             Error::malformed("policy file", e.utf8_error().valid_up_to() as u64, "not UTF-8 text").in_file(&shown)
         })?;
@@ -269,17 +326,33 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_rule_id_names_the_ids() {
+        let e = Policy::parse("[unknown]\nlicence = \"warn\"", "p.toml").unwrap_err().to_string();
+        assert!(e.starts_with("p.toml: policy file at offset 10: "), "the key's position: {e}");
+        assert!(
+            e.ends_with("unknown field `licence`, expected one of `edition`, `enterprise-upgrade`, `version`, `language`, `arch`, `media`, `kms-marker`, `key-integrity`, `approved-image`"),
+            "{e}"
+        );
+        let p = Policy::parse("[unknown]\nkms-marker = \"block\"\napproved-image = \"note\"", "p.toml").unwrap();
+        assert_eq!((p.unknown.kms_marker, p.unknown.approved_image), (Action::Block, Action::Note));
+        assert_eq!(p.unknown.for_rule("no-such-rule"), Action::Block, "fail closed");
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         for bad in [
             "sofware_assurance = true",
             "[unknown]\nedition = \"maybe\"",
             "[unknown]\nlicence = \"warn\"",
+            "[unknown]\nedition = \"warn\"\nedition = \"block\"",
+            "[unknown]\nedition = true",
+            "unknown = 3",
             "[licensed]\ncolour = \"x\"",
             "media = 3",
             "= broken",
         ] {
             let e = Policy::parse(bad, "p.toml").unwrap_err();
-            assert_eq!(e.exit_code(), crate::exit::ExitStatus::BadInput, "{bad}: {e}");
+            assert_eq!(crate::cli::exit_status(&e), crate::exit::ExitStatus::BadInput, "{bad}: {e}");
             assert!(e.to_string().starts_with("p.toml: policy file"), "{e}");
         }
     }

@@ -116,15 +116,11 @@ pub fn machine() -> MachineFacts {
 
 /// Map an architecture name (uname machine, Rust's `ARCH`) to the names the gate uses.
 pub fn normalize_arch(name: &str) -> Option<String> {
-    let a = match name.trim() {
-        "x86_64" | "amd64" | "x64" => "x64",
-        "i386" | "i486" | "i586" | "i686" | "x86" => "x86",
-        "aarch64" | "arm64" | "aarch64_be" => "arm64",
-        a if a.starts_with("arm") => "arm",
-        "" => return None,
-        other => return Some(other.to_string()),
-    };
-    Some(a.to_string())
+    match crate::arch::Arch::from_machine_name(name) {
+        Some(a) => Some(a.name().to_string()),
+        None if name.trim().is_empty() => None,
+        None => Some(name.trim().to_string()),
+    }
 }
 
 // --- windows integration ---
@@ -188,6 +184,22 @@ pub fn task_sequence_log_dir() -> Option<std::path::PathBuf> {
         Ok(Some(dir)) if !dir.is_empty() => Some(dir.into()),
         _ => None,
     }
+}
+
+/// Volume roots that hold an installed Windows to read as the offline OS. Only in WinPE
+/// (system drive X:), where the internal disk's Windows is offline: on a running Windows
+/// its own hives are in use and are not the licence of some other installation.
+/// Elsewhere there are none.
+pub fn offline_os_roots() -> Vec<std::path::PathBuf> {
+    if !in_winpe() {
+        return Vec::new();
+    }
+    offline_os_candidates()
+}
+
+/// Running in WinPE: Windows with the system drive X:. Never on other systems.
+pub fn in_winpe() -> bool {
+    cfg!(windows) && std::env::var("SystemDrive").is_ok_and(|d| d.eq_ignore_ascii_case("X:"))
 }
 
 /// Roots (`C:\`, `D:\`...) of the drives that hold an offline Windows

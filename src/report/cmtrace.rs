@@ -1,9 +1,9 @@
 //! CMTrace log lines, the format ConfigMgr/MDT task sequences log in:
 //! `<![LOG[message]LOG]!><time="HH:MM:SS.mmm+000" date="MM-DD-YYYY" component="oemgate" context="" type="1|2|3" thread="PID" file="">`
-//! Times are UTC (bias +000).
+//! Times are UTC (bias +000). Where the log goes is the caller's choice (the CLI).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use time::OffsetDateTime;
 
@@ -32,14 +32,6 @@ pub fn line(message: &str, severity: Severity, at: OffsetDateTime, pid: u32) -> 
         t.year(),
         severity as u8
     )
-}
-
-/// Where to log: `--log FILE`, else `%_SMSTSLogPath%\oemgate.log` inside a task sequence.
-pub fn log_path(explicit: Option<&Path>) -> Option<PathBuf> {
-    if let Some(p) = explicit {
-        return Some(p.to_path_buf());
-    }
-    crate::platform::task_sequence_log_dir().map(|dir| dir.join("oemgate.log"))
 }
 
 /// Append lines to the log file (created when missing).

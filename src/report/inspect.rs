@@ -2,26 +2,17 @@
 
 use std::fmt::Write;
 
-use serde::Serialize;
-
 use super::style::Style;
 use crate::image::ImageReport;
-use crate::image::iso::media::Executable;
+use crate::image::iso::media::{Executable, MediaWarning};
 use crate::image::iso::{Channel, MediaFacts, is_vl_media};
 use crate::image::wim::resource::ResourceHeader;
-use crate::image::wim::xml::ImageInfo;
+use crate::image::wim::xml::{ImageInfo, XmlWarning};
 
-/// JSON document for `inspect --json`. Shape documented in README ("JSON: inspect").
-#[derive(Serialize)]
-struct InspectJson<'a> {
-    oemgate: &'static str,
-    #[serde(flatten)]
-    report: &'a ImageReport,
-}
-
+/// `inspect --json`: shape documented in README ("JSON: inspect"), built in
+/// [`super::inspect_json`].
 pub fn json(rep: &ImageReport) -> String {
-    let doc = InspectJson { oemgate: env!("CARGO_PKG_VERSION"), report: rep };
-    super::to_json(&doc)
+    super::to_json(&super::inspect_json::document(rep))
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -83,6 +74,30 @@ pub fn table(rep: &ImageReport, verbose: bool, color: bool) -> String {
     o
 }
 
+/// A warning about an image's XML, in English.
+pub fn xml_warning(w: &XmlWarning) -> String {
+    match w {
+        XmlWarning::NotANumber { path, text } => format!("{path}: not a number: {text:?}"),
+        XmlWarning::UnknownArch { code } => format!("WINDOWS/ARCH: unknown architecture code {code}"),
+        XmlWarning::VersionIncomplete => "WINDOWS/VERSION: MAJOR or BUILD missing".to_string(),
+        XmlWarning::TimeUnreadable { element } => format!("{element}: HIGHPART/LOWPART missing or not hexadecimal"),
+        XmlWarning::TimeOutOfRange { element, value } => format!("{element}: {value:#x} is not a representable date"),
+    }
+}
+
+/// A warning about the installation media, in English.
+pub fn media_warning(w: &MediaWarning) -> String {
+    match w {
+        MediaWarning::UdfNotRead { error } => {
+            format!("the UDF file system was not read: {error}; the ISO 9660 side was read instead")
+        }
+        MediaWarning::UnknownChannel { text } => {
+            format!("sources/ei.cfg: unknown channel {text:?} (expected Retail, OEM or Volume)")
+        }
+        MediaWarning::Unreadable { path, error } => format!("{path}: {error}"),
+    }
+}
+
 fn machine(x: &Executable) -> String {
     format!("{} ({})", x.path, x.machine.as_ref().map_or("unreadable", |m| m.name))
 }
@@ -123,7 +138,7 @@ fn media_block(o: &mut String, m: &MediaFacts, st: Style) {
         row(o, "Boot image", format!("{} ({} bytes, {} images, {arch})", b.path, b.size, b.images));
     }
     for w in &m.warnings {
-        let _ = writeln!(o, "  {} {w}", st.yellow("warning:"));
+        let _ = writeln!(o, "  {} {}", st.yellow("warning:"), media_warning(w));
     }
 }
 
@@ -139,7 +154,7 @@ fn image_block(o: &mut String, img: &ImageInfo, st: Style) {
             (e, _) => opt(e),
         };
         row(o, "Edition", edition);
-        let version = match (&w.version, &w.product_line) {
+        let version = match (&w.version, crate::image::product::product_line_of(w)) {
             (Some(v), Some(line)) => format!("{v}  {line}"),
             (v, _) => opt(v),
         };
@@ -168,6 +183,6 @@ fn image_block(o: &mut String, img: &ImageInfo, st: Style) {
         row(o, "WIMBoot", "yes".into());
     }
     for w in &img.warnings {
-        let _ = writeln!(o, "  {} {w}", st.yellow("warning:"));
+        let _ = writeln!(o, "  {} {}", st.yellow("warning:"), xml_warning(w));
     }
 }

@@ -5,6 +5,8 @@ pub mod check;
 pub mod cmtrace;
 pub mod firmware;
 pub mod inspect;
+pub mod inspect_json;
+pub mod offline_os_json;
 pub mod style;
 
 /// Pretty JSON with a final newline: what every `--json` prints.

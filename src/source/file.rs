@@ -55,3 +55,21 @@ impl ReadAt for FileSource {
         self.path.display().to_string()
     }
 }
+
+/// The one way to read a whole small file (a policy, a dumped table, a sysfs file):
+/// read-only, at most `limit` bytes, also from pipes and devices whose size the metadata
+/// does not tell (one byte past the limit is read at most, then refused). Errors name the
+/// file: `PATH: cannot open WHAT: ...`, `PATH: cannot read WHAT: ...`, or `PATH: STRUCTURE
+/// at offset 0: size N exceeds the limit of LIMIT bytes`.
+pub fn read_file_bounded(path: &Path, what: &str, structure: &'static str, limit: u64) -> Result<Vec<u8>> {
+    let shown = path.display().to_string();
+    let file = File::open(path).map_err(|e| Error::io(format!("{shown}: cannot open {what}"), &e))?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(format!("{shown}: cannot read {what}"), &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::TooLarge { structure, offset: 0, size: bytes.len() as u64, limit }.in_file(shown));
+    }
+    Ok(bytes)
+}

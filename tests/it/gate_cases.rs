@@ -362,8 +362,8 @@ fn machine_declaration_fills_what_dumps_lack_and_never_overrides_the_firmware() 
         (l.machine.cpu_arch.as_deref(), l.machine.firmware_type, l.machine.uefi_bitness),
         (Some("x64"), FirmwareType::Uefi, Some(64))
     );
-    assert_eq!(facts_with(&dump, Some("sparc"), None).unwrap_err().exit_code(), ExitStatus::Usage);
-    assert_eq!(facts_with(&dump, None, Some("uefi")).unwrap_err().exit_code(), ExitStatus::Usage);
+    assert_eq!(oemgate::cli::exit_status(&facts_with(&dump, Some("sparc"), None).unwrap_err()), ExitStatus::Usage);
+    assert_eq!(oemgate::cli::exit_status(&facts_with(&dump, None, Some("uefi")).unwrap_err()), ExitStatus::Usage);
 }
 
 #[test]
@@ -424,12 +424,12 @@ fn bad_declarations_are_usage_errors_or_bad_policies() {
         })
     };
     let e = decl(Flags { edition: Some("Pro-ish".into()), ..Flags::default() }, &Policy::default()).unwrap_err();
-    assert_eq!(e.exit_code(), ExitStatus::Usage, "{e}");
+    assert_eq!(oemgate::cli::exit_status(&e), ExitStatus::Usage, "{e}");
     let e = decl(Flags { version: Some("12".into()), ..Flags::default() }, &Policy::default()).unwrap_err();
-    assert_eq!(e.exit_code(), ExitStatus::Usage, "{e}");
+    assert_eq!(oemgate::cli::exit_status(&e), ExitStatus::Usage, "{e}");
     let p = Policy::parse("[licensed]\nlanguage = \"english\"", "p.toml").unwrap();
     let e = decl(Flags::default(), &p).unwrap_err();
-    assert_eq!(e.exit_code(), ExitStatus::BadInput, "{e}");
+    assert_eq!(oemgate::cli::exit_status(&e), ExitStatus::BadInput, "{e}");
 }
 
 #[test]

@@ -130,7 +130,7 @@ fn lookup_is_case_insensitive_and_exact_about_kinds() {
 
 #[test]
 fn media_facts_per_fixture() {
-    let facts = |name: &str| iso::inspect(open(&fixture(name)), name).unwrap().media.unwrap();
+    let facts = |name: &str| oemgate::image::read_iso(open(&fixture(name)), name).unwrap().media.unwrap();
 
     let m = facts("udf-bridge.iso");
     assert_eq!(
@@ -182,7 +182,7 @@ fn pe_machine_agrees_with_7zip() {
     let mut seen = 0;
     for name in FIXTURES {
         let p = fixture(name);
-        let m = iso::inspect(open(&p), name).unwrap().media.unwrap();
+        let m = oemgate::image::read_iso(open(&p), name).unwrap().media.unwrap();
         let tmp = TempDir::new("iso-pe");
         sevenzip_extract(&p, tmp.path(), &["efi/boot/*.efi", "sources/setup.exe"]);
         for x in m.efi_loaders.iter().chain(m.setup_exe.iter()) {
@@ -394,4 +394,39 @@ fn media_rule_weighs_policy_against_ei_cfg() {
     let (code, o, msg) = media_of("udf-only.iso", None);
     assert_eq!((code, o.as_str()), (Some(1), "fail"), "{msg}");
     assert!(msg.contains("OEM media"), "{msg}");
+}
+
+/// The gate's media fact from an ISO's ei.cfg: the channel as the policy's media kind,
+/// with the ei.cfg line as evidence (moved here with the mapping from the ISO reader).
+#[test]
+fn media_kind_for_the_gate() {
+    use oemgate::gate::facts::ImageFacts;
+    use oemgate::operator::MediaKind;
+    let rep = oemgate::image::open(&crate::common::fixture("images/pro.wim")).unwrap();
+    let kind = |cfg: Option<&[u8]>| {
+        let mut r = rep.clone();
+        r.media = Some(iso::MediaFacts {
+            filesystem: "UDF 1.02".into(),
+            label: None,
+            image: "sources/install.wim".into(),
+            image_size: 1,
+            ei_cfg: cfg.map(|t| iso::eicfg::parse(t).unwrap()),
+            pid_txt: false,
+            efi_loaders: vec![],
+            setup_exe: None,
+            boot_wim: None,
+            warnings: vec![],
+        });
+        r.path = "X.iso".into();
+        ImageFacts::from_report(&r, &r.images[0]).media.map(|f| (f.value, f.evidence))
+    };
+    assert_eq!(
+        kind(Some(b"[Channel]\r\nvolume\r\n")),
+        Some((MediaKind::Volume, "X.iso: sources/ei.cfg: [Channel] volume".into()))
+    );
+    assert_eq!(kind(Some(b"[Channel]\nOEM\n")).map(|k| k.0), Some(MediaKind::Oem));
+    assert_eq!(kind(Some(b"[Channel]\nRetail\n")).map(|k| k.0), Some(MediaKind::Retail));
+    assert_eq!(kind(Some(b"[VL]\n1\n")), Some((MediaKind::Volume, "X.iso: sources/ei.cfg: [VL] 1".into())));
+    assert_eq!(kind(Some(b"[Channel]\n_Default\n")), None);
+    assert_eq!(kind(None), None);
 }

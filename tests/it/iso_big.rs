@@ -96,13 +96,13 @@ fn check(name: &str, writer: &mut Command, min_extents: usize) {
     // Inspecting it reads little.
     let counting = Arc::new(CountingSource::new(FileSource::open(&iso_path).unwrap()));
     let t = Instant::now();
-    let rep = iso::inspect(counting.clone(), "big.iso").unwrap();
+    let rep = oemgate::image::read_iso(counting.clone(), "big.iso").unwrap();
     let took = t.elapsed();
     eprintln!("{name}: inspect read {} bytes in {} reads, {took:?}", counting.bytes_read(), counting.reads());
     assert!(counting.bytes_read() < 1 << 20, "{name}: read {} bytes", counting.bytes_read());
     assert!(took.as_secs() < 2, "{name}: inspect took {took:?}");
     let direct = oemgate::image::open(&wim).unwrap();
-    assert_eq!(serde_json::to_value(&rep.images).unwrap(), serde_json::to_value(&direct.images).unwrap(), "{name}");
+    assert_eq!(rep.images, direct.images, "{name}");
     assert_eq!(rep.header.guid, direct.header.guid);
     let media = rep.media.unwrap();
     assert_eq!(media.image_size, WIM_SIZE);

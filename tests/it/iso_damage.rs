@@ -254,7 +254,7 @@ fn random_damage_never_panics() {
             }
             let t = Instant::now();
             let src: Arc<dyn ReadAt> = Arc::new(MemSource::new("m", d));
-            if iso::inspect(src.clone(), "m").is_err() {
+            if oemgate::image::read_iso(src.clone(), "m").is_err() {
                 errors += 1;
             }
             if let Ok(i) = Iso::open(src) {
@@ -293,10 +293,11 @@ fn allocation_extent_loop_is_refused() {
     let err = Iso::open(src.clone()).unwrap().file("sources/ei.cfg").unwrap_err().to_string();
     assert!(err.contains("allocation extent chain loops"), "{err}");
     // For inspect, an unreadable ei.cfg is a warning and an unknown channel, never a guess.
-    let m = iso::inspect(src, "m").unwrap().media.unwrap();
+    let m = oemgate::image::read_iso(src, "m").unwrap().media.unwrap();
     assert!(m.ei_cfg.is_none());
     assert_eq!(iso::is_vl_media(&m), None);
-    assert!(m.warnings.iter().any(|w| w.contains("sources/ei.cfg") && w.contains("loops")), "{:?}", m.warnings);
+    let warnings: Vec<String> = m.warnings.iter().map(oemgate::report::inspect::media_warning).collect();
+    assert!(warnings.iter().any(|w| w.contains("sources/ei.cfg") && w.contains("loops")), "{warnings:?}");
 }
 
 /// Dual-architecture media (x64/sources, x86/sources) are named in the not-found message.
@@ -349,18 +350,22 @@ fn unsupported_udf_falls_back_to_the_iso9660_side() {
     let mut d = bytes("udf-bridge.iso");
     udf_metadata_map(&mut d);
     let src: Arc<dyn ReadAt> = Arc::new(MemSource::new("m", d));
-    let rep = iso::inspect(src, "m").unwrap();
-    let good = iso::inspect(Arc::new(MemSource::new("m", bytes("udf-bridge.iso"))), "m").unwrap();
-    assert_eq!(serde_json::to_value(&rep.images).unwrap(), serde_json::to_value(&good.images).unwrap());
+    let rep = oemgate::image::read_iso(src, "m").unwrap();
+    let good = oemgate::image::read_iso(Arc::new(MemSource::new("m", bytes("udf-bridge.iso"))), "m").unwrap();
+    assert_eq!(rep.images, good.images);
     let m = rep.media.unwrap();
     assert_eq!(m.filesystem, "ISO 9660 + Joliet");
+    let warnings: Vec<String> = m.warnings.iter().map(oemgate::report::inspect::media_warning).collect();
     assert!(
-        m.warnings
+        warnings
             .iter()
             .any(|w| w.contains("the UDF file system was not read: ") && w.contains("*UDF Metadata Partition")),
-        "{:?}",
-        m.warnings
+        "{warnings:?}"
     );
+    assert!(matches!(
+        &m.warnings[0],
+        iso::media::MediaWarning::UdfNotRead { error: oemgate::Error::Unsupported { .. } }
+    ));
 
     // Microsoft-style: the ISO 9660 side is a README stub, so the reason is in the error.
     let mut d = bytes("udf-only.iso");

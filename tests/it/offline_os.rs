@@ -63,7 +63,7 @@ fn refuses_a_hive_with_a_bad_checksum() {
     let err = offline_os::read(&root("bad-checksum")).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("checksum") && msg.contains("SOFTWARE"), "{msg}");
-    assert_eq!(err.exit_code(), oemgate::ExitStatus::BadInput);
+    assert_eq!(oemgate::cli::exit_status(&err), oemgate::ExitStatus::BadInput);
 }
 
 #[test]

@@ -36,10 +36,10 @@ fn main() {
                     "len": src.len(),
                     "head": String::from_utf8_lossy(&head),
                 }),
-                Err(e) => serde_json::json!({ "error": e.to_string(), "exit": e.exit_code().code() }),
+                Err(e) => serde_json::json!({ "error": e.to_string(), "exit": oemgate::cli::exit_status(&e).code() }),
             }
         }
-        Err(e) => serde_json::json!({ "error": e.to_string(), "exit": e.exit_code().code() }),
+        Err(e) => serde_json::json!({ "error": e.to_string(), "exit": oemgate::cli::exit_status(&e).code() }),
     });
     let out = serde_json::json!({
         "read": read,

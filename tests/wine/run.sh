@@ -5,7 +5,8 @@
 #   2. test-only DLLs built with mingw-w64: bcryptprimitives.dll (ProcessPrng ->
 #      RtlGenRandom) and faketsenv.dll (a stand-in task sequence environment COM object)
 #   3. a Wine prefix in target/wineprefix, created once and reused within the run
-#   4. OEMGATE_WINE_EXE=... cargo test --test it wine::
+#   4. OEMGATE_WINE_EXE=... cargo test --test it wine:: -- --include-ignored (the Wine
+#      tests are #[ignore]d in a plain cargo test)
 # env: OEMGATE_CHECK_REPRODUCIBLE=1 (build twice, compare), OEMGATE_WINEPREFIX (default target/wineprefix), OEMGATE_WIN_TARGET_DIR (default
 #      target/windows), CARGO (default: cargo on PATH)
 set -euo pipefail
@@ -55,7 +56,7 @@ cp "$SHIM_DIR/bcryptprimitives.dll" "$SHIM_DIR/faketsenv.dll" "$WINEPREFIX/drive
 # 4. the comparison tests (the Linux build is built by cargo test itself)
 status=0
 OEMGATE_WINE_EXE="$EXE" OEMGATE_WINE_PROBE="$PROBE" \
-  "${CARGO:-cargo}" test --test it wine:: "$@" -- --nocapture --test-threads=2 || status=$?
+  "${CARGO:-cargo}" test --test it wine:: "$@" -- --include-ignored --nocapture --test-threads=2 || status=$?
 wineserver -k 2>/dev/null || true   # this prefix's server only
 say "done, status $status"
 exit $status

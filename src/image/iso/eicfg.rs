@@ -15,16 +15,13 @@
 //! stated" (`None`), e.g. an ei.cfg without `[EditionID]` lets setup offer every
 //! edition.
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 
 /// Refuse ei.cfg files larger than this (real ones are < 100 bytes).
 pub const MAX_EICFG_SIZE: u64 = 64 * 1024;
 
 /// The licensing channel the media is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     Retail,
     Oem,
@@ -41,7 +38,7 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EiCfg {
     /// `[EditionID]`, e.g. "Professional".
     pub edition_id: Option<String>,
@@ -55,7 +52,7 @@ pub struct EiCfg {
 
 fn decode(bytes: &[u8]) -> String {
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        let units: Vec<u16> = crate::bytes::utf16le_units(rest).collect();
         return String::from_utf16_lossy(&units);
     }
     let rest = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);

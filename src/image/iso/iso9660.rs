@@ -5,14 +5,50 @@
 //! (UCS-2) are used when a Joliet descriptor exists; else the ISO 9660 names with
 //! their `;1` version suffix removed. Rock Ridge is not read.
 
-use super::{DirEntry, Kind, MAX_DIR_ENTRIES, MAX_EXTENTS, Node, SECTOR, Target, read_extents};
+use super::node::{DirEntry, Kind, MAX_DIR_ENTRIES, MAX_EXTENTS, Node, SECTOR, Target, read_extents};
+use crate::bytes::{Fields, utf16be_units};
 use crate::error::{Error, Result};
 use crate::source::{Extent, ReadAt, check_range, read_bounded};
 
 /// Volume descriptors looked at from sector 16 on.
 const MAX_DESCRIPTORS: u64 = 64;
-const FLAG_DIRECTORY: u8 = 0x02;
-const FLAG_MULTI_EXTENT: u8 = 0x80;
+/// The first volume descriptor's sector.
+const FIRST_DESCRIPTOR_SECTOR: u64 = 16;
+
+/// Volume descriptor fields (ECMA-119 8.4, 8.5).
+mod vd {
+    pub const TYPE: usize = 0;
+    pub const IDENTIFIER: usize = 1;
+    pub const IDENTIFIER_LEN: usize = 5;
+    pub const TYPE_PRIMARY: u8 = 1;
+    pub const TYPE_SUPPLEMENTARY: u8 = 2;
+    pub const TYPE_TERMINATOR: u8 = 255;
+    pub const VOLUME_ID: usize = 40;
+    pub const VOLUME_ID_LEN: usize = 32;
+    /// Joliet's escape sequences (%/@, %/C, %/E) are in this field.
+    pub const ESCAPE_SEQUENCES: usize = 88;
+    pub const ESCAPE_SEQUENCES_LEN: usize = 32;
+    pub const LOGICAL_BLOCK_SIZE: usize = 128;
+    pub const ROOT_RECORD: usize = 156;
+    pub const ROOT_RECORD_LEN: usize = 34;
+}
+
+/// Directory record fields (ECMA-119 9.1); sizes are both-endian, the LE half is read.
+mod dr {
+    pub const LENGTH: usize = 0;
+    pub const EXTENDED_ATTRIBUTE_LENGTH: usize = 1;
+    pub const EXTENT: usize = 2;
+    pub const DATA_LENGTH: usize = 10;
+    pub const FLAGS: usize = 25;
+    pub const FILE_UNIT_SIZE: usize = 26;
+    pub const INTERLEAVE_GAP: usize = 27;
+    pub const NAME_LENGTH: usize = 32;
+    pub const NAME: usize = 33;
+    /// The fixed part, up to and including the name length; the name follows.
+    pub const MIN_LEN: usize = 34;
+    pub const FLAG_DIRECTORY: u8 = 0x02;
+    pub const FLAG_MULTI_EXTENT: u8 = 0x80;
+}
 
 #[derive(Debug)]
 pub struct Volume {
@@ -22,13 +58,9 @@ pub struct Volume {
     block: u64,
 }
 
-fn u32le(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
 fn text(b: &[u8], joliet: bool) -> String {
     if joliet {
-        let units: Vec<u16> = b.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        let units: Vec<u16> = utf16be_units(b).collect();
         String::from_utf16_lossy(&units)
     } else {
         b.iter().map(|&c| char::from(c)).collect()
@@ -44,21 +76,22 @@ struct Record {
 
 fn record(b: &[u8], offset: u64, joliet: bool, block: u64, src_len: u64) -> Result<Option<Record>> {
     const S: &str = "ISO 9660 directory record";
-    let len = usize::from(b[0]);
-    let name_len = usize::from(*b.get(32).unwrap_or(&0));
-    if len < 34 || len > b.len() || 33 + name_len > len {
+    let f = Fields::new(b, S, offset);
+    let len = usize::from(f.u8(dr::LENGTH)?);
+    let name_len = f.u8(dr::NAME_LENGTH).map_or(0, usize::from);
+    if len < dr::MIN_LEN || len > b.len() || dr::NAME + name_len > len {
         return Err(Error::malformed(S, offset, format!("record length {len}, name length {name_len}")));
     }
-    if b[26] != 0 || b[27] != 0 {
+    if f.u8(dr::FILE_UNIT_SIZE)? != 0 || f.u8(dr::INTERLEAVE_GAP)? != 0 {
         return Err(Error::Unsupported { structure: S, offset, message: "interleaved file".into() });
     }
-    let raw = &b[33..33 + name_len];
+    let raw = f.bytes(dr::NAME, name_len)?;
     if name_len == 1 && raw[0] <= 1 {
         return Ok(None); // "." and ".."
     }
-    let flags = b[25];
-    let start = (u64::from(u32le(b, 2)) + u64::from(b[1])) * block;
-    let size = u64::from(u32le(b, 10));
+    let flags = f.u8(dr::FLAGS)?;
+    let start = (u64::from(f.u32(dr::EXTENT)?) + u64::from(f.u8(dr::EXTENDED_ATTRIBUTE_LENGTH)?)) * block;
+    let size = u64::from(f.u32(dr::DATA_LENGTH)?);
     if size > 0 {
         check_range(S, start, size, src_len).map_err(|_| {
             Error::invalid(
@@ -71,7 +104,7 @@ fn record(b: &[u8], offset: u64, joliet: bool, block: u64, src_len: u64) -> Resu
         })?;
     }
     let mut name = text(raw, joliet);
-    if flags & FLAG_DIRECTORY == 0 {
+    if flags & dr::FLAG_DIRECTORY == 0 {
         if let Some(semi) = name.rfind(';') {
             name.truncate(semi);
         }
@@ -96,41 +129,53 @@ impl Volume {
         const S: &str = "ISO 9660 volume descriptor";
         let mut primary = None;
         let mut joliet = None;
-        for s in 16..16 + MAX_DESCRIPTORS {
+        for s in FIRST_DESCRIPTOR_SECTOR..FIRST_DESCRIPTOR_SECTOR + MAX_DESCRIPTORS {
             let offset = s * SECTOR;
             let b = read_bounded(src, S, offset, SECTOR, SECTOR)?;
-            if &b[1..6] != b"CD001" {
+            let f = Fields::new(&b, S, offset);
+            if f.bytes(vd::IDENTIFIER, vd::IDENTIFIER_LEN)? != b"CD001" {
                 break;
             }
-            match b[0] {
-                1 if primary.is_none() => primary = Some(b),
-                2 if joliet.is_none()
-                    && [b"%/@", b"%/C", b"%/E"].iter().any(|e| b[88..120].windows(3).any(|w| w == *e)) =>
+            let escapes = f.bytes(vd::ESCAPE_SEQUENCES, vd::ESCAPE_SEQUENCES_LEN)?;
+            match f.u8(vd::TYPE)? {
+                vd::TYPE_PRIMARY if primary.is_none() => primary = Some((offset, b)),
+                vd::TYPE_SUPPLEMENTARY
+                    if joliet.is_none()
+                        && [b"%/@", b"%/C", b"%/E"].iter().any(|e| escapes.windows(3).any(|w| w == *e)) =>
                 {
-                    joliet = Some(b)
+                    joliet = Some((offset, b))
                 }
-                255 => break,
+                vd::TYPE_TERMINATOR => break,
                 _ => {}
             }
         }
         let primary =
             primary.ok_or_else(|| Error::NotFound { what: "ISO 9660: no primary volume descriptor".into() })?;
         let is_joliet = joliet.is_some();
-        let d = joliet.unwrap_or(primary);
-        let block = u64::from(u16::from_le_bytes([d[128], d[129]]));
+        let (d_offset, d) = joliet.unwrap_or(primary);
+        let f = Fields::new(&d, S, d_offset);
+        let block = u64::from(f.u16(vd::LOGICAL_BLOCK_SIZE)?);
         if !matches!(block, 512 | 1024 | 2048) {
             return Err(Error::invalid(
                 S,
-                16 * SECTOR + 128,
+                f.offset_of(vd::LOGICAL_BLOCK_SIZE),
                 "logical block size",
                 "512, 1024 or 2048",
                 block.to_string(),
             ));
         }
-        let root_rec = &d[156..190];
-        let root = Extent { offset: u64::from(u32le(root_rec, 2)) * block, len: u64::from(u32le(root_rec, 10)) };
+        let root_rec = Fields::new(
+            f.bytes(vd::ROOT_RECORD, vd::ROOT_RECORD_LEN)?,
+            "ISO 9660 root directory record",
+            f.offset_of(vd::ROOT_RECORD),
+        );
+        let root = Extent {
+            offset: u64::from(root_rec.u32(dr::EXTENT)?) * block,
+            len: u64::from(root_rec.u32(dr::DATA_LENGTH)?),
+        };
         check_range("ISO 9660 root directory", root.offset, root.len, src.len())?;
-        let label = text(&d[40..72], is_joliet).trim_end_matches([' ', '\0']).to_string();
+        let label =
+            text(f.bytes(vd::VOLUME_ID, vd::VOLUME_ID_LEN)?, is_joliet).trim_end_matches([' ', '\0']).to_string();
         Ok(Volume {
             joliet: is_joliet,
             label: (!label.is_empty()).then_some(label),
@@ -183,7 +228,7 @@ impl Volume {
                 });
             }
             extents.push(rec.extent);
-            if rec.flags & FLAG_MULTI_EXTENT != 0 {
+            if rec.flags & dr::FLAG_MULTI_EXTENT != 0 {
                 pending = Some((rec.name, extents));
                 continue;
             }
@@ -195,7 +240,7 @@ impl Volume {
                     limit: MAX_DIR_ENTRIES as u64,
                 });
             }
-            let kind = if rec.flags & FLAG_DIRECTORY != 0 { Kind::Directory } else { Kind::File };
+            let kind = if rec.flags & dr::FLAG_DIRECTORY != 0 { Kind::Directory } else { Kind::File };
             out.push(DirEntry {
                 name: rec.name,
                 is_dir: kind == Kind::Directory,

@@ -1,22 +1,20 @@
 //! The facts of the installation media itself (as opposed to the image in it), and
-//! the pure function the gate's `media` rule uses.
+//! the channel its ei.cfg states (the gate maps it to the policy's media kind).
 //!
 //! Nothing here fails the inspection: an unreadable ei.cfg, loader or boot.wim
 //! becomes a warning and an absent fact, which the gate treats as unknown.
 
-use serde::Serialize;
-
 use super::eicfg::{self, Channel, EiCfg, MAX_EICFG_SIZE};
-use super::pe::{self, MAX_PE_HEADER, Machine};
+use super::pe::{self, DOS_HEADER_LEN, MAX_PE_HEADER, Machine};
 use super::{Iso, Node};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::source::read_bounded;
 
 /// EFI removable-media boot loaders looked for.
 pub const EFI_LOADERS: [&str; 3] = ["efi/boot/bootx64.efi", "efi/boot/bootaa64.efi", "efi/boot/bootia32.efi"];
 
 /// An executable found on the media and its PE machine type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Executable {
     pub path: String,
     pub size: u64,
@@ -26,7 +24,7 @@ pub struct Executable {
 
 /// `sources/boot.wim`: Windows PE / Setup. Its header and XML are read like the
 /// install image's; only a summary is kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BootWim {
     pub path: String,
     pub size: u64,
@@ -36,7 +34,7 @@ pub struct BootWim {
     pub architectures: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaFacts {
     /// "UDF 1.02", "UDF 2.60", "ISO 9660 + Joliet", "ISO 9660".
     pub filesystem: String,
@@ -51,7 +49,19 @@ pub struct MediaFacts {
     pub efi_loaders: Vec<Executable>,
     pub setup_exe: Option<Executable>,
     pub boot_wim: Option<BootWim>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<MediaWarning>,
+}
+
+/// What could not be learned from the media, and why; the fact stays unknown and the
+/// inspection goes on. Reporters render these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaWarning {
+    /// The UDF volume is of a kind not supported (`error`); its ISO 9660 side was read.
+    UdfNotRead { error: Error },
+    /// `sources/ei.cfg` names a channel other than Retail, OEM or Volume.
+    UnknownChannel { text: String },
+    /// The file at `path` (ei.cfg, a loader, setup.exe, boot.wim) could not be read.
+    Unreadable { path: String, error: Error },
 }
 
 /// The channel the media declares: `[Channel]` of ei.cfg, or Volume when only
@@ -68,40 +78,17 @@ pub fn is_vl_media(m: &MediaFacts) -> Option<bool> {
     media_channel(m).map(|c| c == Channel::Volume)
 }
 
-impl From<Channel> for crate::operator::MediaKind {
-    fn from(c: Channel) -> Self {
-        match c {
-            Channel::Retail => crate::operator::MediaKind::Retail,
-            Channel::Oem => crate::operator::MediaKind::Oem,
-            Channel::Volume => crate::operator::MediaKind::Volume,
-        }
-    }
-}
-
-/// The media kind for the gate's `media` rule (the policy's `MediaKind`), with the
-/// evidence to show: e.g. `(Volume, "sources/ei.cfg: [Channel] Volume")`. `None`
-/// when the media does not say.
-pub fn media_kind(m: &MediaFacts) -> Option<(crate::operator::MediaKind, String)> {
-    let channel = media_channel(m)?;
-    let cfg = m.ei_cfg.as_ref()?;
-    let evidence = match (&cfg.channel_text, cfg.channel) {
-        (Some(t), Some(_)) => format!("sources/ei.cfg: [Channel] {t}"),
-        _ => "sources/ei.cfg: [VL] 1".to_string(),
-    };
-    Some((channel.into(), evidence))
-}
-
-fn executable(iso: &Iso, path: &str, node: &Node) -> (Executable, Option<String>) {
+fn executable(iso: &Iso, path: &str, node: &Node) -> (Executable, Option<MediaWarning>) {
     let r = (|| -> Result<Machine> {
         let f = iso.open_file(node, path.to_string())?;
-        let first = read_bounded(&f, "PE header", 0, node.size.min(0x40), 0x40)?;
+        let first = read_bounded(&f, "PE header", 0, node.size.min(DOS_HEADER_LEN), DOS_HEADER_LEN)?;
         let need = pe::header_len(&first).min(node.size).min(MAX_PE_HEADER);
         let bytes = read_bounded(&f, "PE header", 0, need, MAX_PE_HEADER)?;
         pe::parse(&bytes)
     })();
     let (machine, warning) = match r {
         Ok(m) => (Some(m), None),
-        Err(e) => (None, Some(format!("{path}: {e}"))),
+        Err(error) => (None, Some(MediaWarning::Unreadable { path: path.to_string(), error })),
     };
     (Executable { path: path.to_string(), size: node.size, machine }, warning)
 }
@@ -118,17 +105,18 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
         efi_loaders: Vec::new(),
         setup_exe: None,
         boot_wim: None,
-        warnings: iso.note.iter().cloned().collect(),
+        warnings: iso.note.iter().map(|e| MediaWarning::UdfNotRead { error: e.clone() }).collect(),
     };
-    let warn = |m: &mut MediaFacts, what: &str, e: crate::Error| m.warnings.push(format!("{what}: {e}"));
+    let warn = |m: &mut MediaFacts, path: &str, error: Error| {
+        m.warnings.push(MediaWarning::Unreadable { path: path.to_string(), error })
+    };
 
     match iso.file("sources/ei.cfg") {
         Ok(Some(n)) => match iso.read_small(&n, "ei.cfg", MAX_EICFG_SIZE).and_then(|b| eicfg::parse(&b)) {
             Ok(c) => {
                 if c.channel.is_none() {
                     if let Some(t) = &c.channel_text {
-                        m.warnings
-                            .push(format!("sources/ei.cfg: unknown channel {t:?} (expected Retail, OEM or Volume)"));
+                        m.warnings.push(MediaWarning::UnknownChannel { text: t.clone() });
                     }
                 }
                 m.ei_cfg = Some(c)
@@ -228,20 +216,5 @@ mod tests {
         assert_eq!(media_channel(&facts(cfg(b"[VL]\n0\n"))), None);
         assert_eq!(is_vl_media(&facts(cfg(b"[EditionID]\nProfessional\n"))), None);
         assert_eq!(is_vl_media(&facts(None)), None);
-    }
-
-    #[test]
-    fn media_kind_for_the_gate() {
-        use crate::operator::MediaKind;
-        let cfg = |t: &[u8]| Some(eicfg::parse(t).unwrap());
-        assert_eq!(
-            media_kind(&facts(cfg(b"[Channel]\r\nvolume\r\n"))),
-            Some((MediaKind::Volume, "sources/ei.cfg: [Channel] volume".into()))
-        );
-        assert_eq!(media_kind(&facts(cfg(b"[Channel]\nOEM\n"))).map(|k| k.0), Some(MediaKind::Oem));
-        assert_eq!(media_kind(&facts(cfg(b"[Channel]\nRetail\n"))).map(|k| k.0), Some(MediaKind::Retail));
-        assert_eq!(media_kind(&facts(cfg(b"[VL]\n1\n"))), Some((MediaKind::Volume, "sources/ei.cfg: [VL] 1".into())));
-        assert_eq!(media_kind(&facts(cfg(b"[Channel]\n_Default\n"))), None);
-        assert_eq!(media_kind(&facts(None)), None);
     }
 }

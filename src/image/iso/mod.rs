@@ -1,20 +1,22 @@
 //! Windows media as ISO files, read in place: UDF (Microsoft's media are UDF only)
 //! and ISO 9660 with Joliet (bridge and plain images). The reader finds
-//! `sources/install.{wim,esd,swm}` and hands a view of it (an [`ExtentSource`]) to the
-//! WIM reader unchanged; it also collects the media's own facts ([`MediaFacts`]:
-//! ei.cfg, pid.txt, EFI loaders, setup.exe, boot.wim).
+//! `sources/install.{wim,esd,swm}` ([`find_install_image`]) and offers a view of it (an
+//! [`ExtentSource`]) and the media's own facts ([`MediaFacts`]: ei.cfg, pid.txt, EFI
+//! loaders, setup.exe, boot.wim); `image::read_iso` hands the view to the WIM reader
+//! unchanged and puts the two together.
 //!
 //! Only directories on the path to the files looked for are read, and only the
 //! file entries of the names that match: inspecting a 5 GiB ISO reads a few dozen
 //! KiB. Every size is bounded before allocating and every offset checked against
 //! the ISO; directory identities are remembered so loops cannot make work unbounded.
 //!
-//! Layout: `udf/` (one file per on-disk structure), `iso9660.rs`, `eicfg.rs`,
-//! `pe.rs` (machine types via goblin), `media.rs` (the facts and the media rule).
+//! Layout: `node.rs` (files, entries, bounds), `udf/` (one file per on-disk structure),
+//! `iso9660.rs`, `eicfg.rs`, `pe.rs` (machine types via goblin), `media.rs` (the facts).
 
 pub mod eicfg;
 pub mod iso9660;
 pub mod media;
+pub mod node;
 pub mod pe;
 pub mod udf;
 
@@ -24,62 +26,15 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::source::{Extent, ExtentSource, ReadAt, read_bounded};
+use crate::source::{ExtentSource, ReadAt, read_bounded};
 
 pub use eicfg::{Channel, EiCfg};
-pub use media::{MediaFacts, is_vl_media, media_channel, media_kind};
-
-/// Sector size of ISO 9660 and UDF on optical media and their image files.
-pub const SECTOR: u64 = 2048;
-/// Refuse directories larger than this (Windows' `sources` holds ~1000 entries, ~100 KiB).
-pub const MAX_DIR_SIZE: u64 = 16 * 1024 * 1024;
-/// Refuse more entries than this in one directory.
-pub const MAX_DIR_ENTRIES: usize = 100_000;
-/// Refuse files made of more extents than this (a 6 GiB file needs 2 ISO 9660
-/// extents or 6 UDF ones).
-pub const MAX_EXTENTS: usize = 4096;
-/// Deepest directory level a listing descends to.
-pub const MAX_DEPTH: usize = 64;
-/// Most entries a whole-tree listing returns.
-pub const MAX_LISTED: usize = 1_000_000;
+pub use media::{MediaFacts, is_vl_media, media_channel};
+use node::Target;
+pub use node::{DirEntry, Kind, MAX_DEPTH, MAX_DIR_ENTRIES, MAX_DIR_SIZE, MAX_EXTENTS, MAX_LISTED, Node, SECTOR};
 
 /// The Windows image names looked for, in order.
 pub const IMAGE_PATHS: [&str; 3] = ["sources/install.wim", "sources/install.esd", "sources/install.swm"];
-
-/// What a directory entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    File,
-    Directory,
-    /// Symbolic links, devices, streams...: never read as data.
-    Other,
-}
-
-/// A file or directory with the extents of the ISO that hold its bytes, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
-    pub kind: Kind,
-    pub size: u64,
-    pub extents: Vec<Extent>,
-    /// Identity of the on-disk structure (byte offset of the UDF file entry or of
-    /// the ISO 9660 directory extent): detects loops.
-    pub id: u64,
-}
-
-/// One name in a directory. UDF entries point at a file entry that is read only
-/// when the name is wanted; ISO 9660 records carry everything.
-#[derive(Debug, Clone)]
-pub struct DirEntry {
-    pub name: String,
-    pub is_dir: bool,
-    target: Target,
-}
-
-#[derive(Debug, Clone)]
-enum Target {
-    Udf(udf::LongAd),
-    Resolved(Node),
-}
 
 /// Which file system of the ISO is read.
 #[derive(Debug)]
@@ -115,16 +70,13 @@ impl Filesystem {
 
     /// Like [`Filesystem::open`], but a UDF volume this reader does not support
     /// (not a damaged one) falls back to the ISO 9660 side of a bridge image, with
-    /// a note saying why.
-    pub fn open_noting(src: &dyn ReadAt) -> Result<(Filesystem, Option<String>)> {
+    /// the UDF error that says why.
+    pub fn open_noting(src: &dyn ReadAt) -> Result<(Filesystem, Option<Error>)> {
         if udf::announced(src)? {
             return match udf::Volume::open(src) {
                 Ok(v) => Ok((Filesystem::Udf(v), None)),
                 Err(e @ Error::Unsupported { .. }) => match iso9660::Volume::open(src) {
-                    Ok(v) => Ok((
-                        Filesystem::Iso9660(v),
-                        Some(format!("the UDF file system was not read: {e}; the ISO 9660 side was read instead")),
-                    )),
+                    Ok(v) => Ok((Filesystem::Iso9660(v), Some(e))),
                     Err(_) => Err(e),
                 },
                 Err(e) => Err(e),
@@ -178,18 +130,6 @@ impl Filesystem {
     }
 }
 
-/// Read the bytes of a directory, bounded by [`MAX_DIR_SIZE`].
-pub(crate) fn read_extents(src: &dyn ReadAt, structure: &'static str, node: &Node) -> Result<Vec<u8>> {
-    if node.size > MAX_DIR_SIZE {
-        return Err(Error::TooLarge { structure, offset: node.id, size: node.size, limit: MAX_DIR_SIZE });
-    }
-    let mut out = Vec::with_capacity(node.size as usize);
-    for e in &node.extents {
-        out.extend(read_bounded(src, structure, e.offset, e.len, MAX_DIR_SIZE)?);
-    }
-    Ok(out)
-}
-
 /// Case-insensitive comparison of names (Windows semantics, simplified to Unicode
 /// lowercase).
 pub fn same_name(a: &str, b: &str) -> bool {
@@ -199,9 +139,9 @@ pub fn same_name(a: &str, b: &str) -> bool {
 /// An ISO opened for lookups: the file system plus a cache of the directories read.
 pub struct Iso {
     pub fs: Filesystem,
-    /// Why the file system read is not the one an OS would prefer (see
-    /// [`Filesystem::open_noting`]).
-    pub note: Option<String>,
+    /// Why the file system read is not the one an OS would prefer: the UDF volume's
+    /// unsupported feature (see [`Filesystem::open_noting`]).
+    pub note: Option<Error>,
     src: Arc<dyn ReadAt>,
     dirs: RefCell<HashMap<u64, Rc<Dir>>>,
 }
@@ -331,52 +271,73 @@ impl Iso {
     }
 }
 
-/// Inspect the Windows image inside an ISO: find `sources/install.{wim,esd,swm}`,
-/// read it in place with [`crate::image::read_image`] and add the media facts.
-/// `shown` is the ISO's name for messages and the report.
-pub fn inspect(src: Arc<dyn ReadAt>, shown: &str) -> Result<crate::image::ImageReport> {
-    let iso = Iso::open(src).map_err(|e| e.in_file(shown))?;
-    let mut found = None;
-    for path in IMAGE_PATHS {
-        if let Some(node) = iso.file(path).map_err(|e| e.in_file(shown))? {
-            found = Some((path, node));
-            break;
-        }
+/// The Windows install image found inside an ISO: a view of its bytes, of the other
+/// parts of a split set beside it, and the media's own facts. `image::read_iso` reads the
+/// image through it and puts the report together.
+pub struct InstallImage {
+    iso: Iso,
+    /// The name looked for, e.g. `sources/install.wim` (the on-disk case may differ).
+    pub path: &'static str,
+    node: Node,
+    /// The ISO's name for messages.
+    shown: String,
+}
+
+impl InstallImage {
+    /// `ISO!sources/install.wim`: the image's name in messages and in the part list.
+    pub fn name(&self) -> String {
+        format!("{}!{}", self.shown, self.path)
     }
-    let Some((path, node)) = found else {
-        // Dual-architecture media keep one sources/ per architecture: name them.
-        let mut elsewhere = Vec::new();
-        for arch in ["x64", "x86", "arm64"] {
-            for p in IMAGE_PATHS {
-                let p = format!("{arch}/{p}");
-                if matches!(iso.file(&p), Ok(Some(_))) {
-                    elsewhere.push(p);
-                }
-            }
-        }
-        let mut hint = if elsewhere.is_empty() {
-            String::new()
-        } else {
-            format!(" (dual-architecture media, not supported yet: found {})", elsewhere.join(", "))
-        };
-        if let Some(note) = &iso.note {
-            hint.push_str(&format!("; {note}"));
-        }
-        return Err(Error::NotFound {
-            what: format!("{shown}: no Windows image found in ISO: looked for {}{hint}", IMAGE_PATHS.join(", ")),
-        });
-    };
-    let inner = format!("{shown}!{path}");
-    let file = iso.open_file(&node, inner.clone()).map_err(|e| e.in_file(&inner))?;
-    let mut open_part = |n: u16| -> Result<Option<Box<dyn ReadAt>>> {
-        let part = crate::image::wim::split::part_name(path, n);
-        match iso.file(&part)? {
-            Some(p) => Ok(Some(Box::new(iso.open_file(&p, format!("{shown}!{part}"))?))),
+
+    /// The image's bytes, read in place through the ISO's extents.
+    pub fn open(&self) -> Result<ExtentSource<Arc<dyn ReadAt>>> {
+        self.iso.open_file(&self.node, self.name()).map_err(|e| e.in_file(self.name()))
+    }
+
+    /// Part `n` of a split set, from the same directory; `Ok(None)` when it is not there.
+    pub fn open_part(&self, n: u16) -> Result<Option<Box<dyn ReadAt>>> {
+        let part = crate::image::wim::split::part_name(self.path, n);
+        match self.iso.file(&part)? {
+            Some(p) => Ok(Some(Box::new(self.iso.open_file(&p, format!("{}!{part}", self.shown))?))),
             None => Ok(None),
         }
+    }
+
+    /// The media's own facts (ei.cfg, loaders, boot.wim...); never fails (see `media`).
+    pub fn media(&self) -> MediaFacts {
+        media::collect(&self.iso, self.path, &self.node)
+    }
+}
+
+/// Find `sources/install.{wim,esd,swm}` in the ISO `src` (shown as `shown` in messages).
+/// No image there is an error naming what was looked for (and images of dual-architecture
+/// media, which are not read yet).
+pub fn find_install_image(src: Arc<dyn ReadAt>, shown: &str) -> Result<InstallImage> {
+    let iso = Iso::open(src).map_err(|e| e.in_file(shown))?;
+    for path in IMAGE_PATHS {
+        if let Some(node) = iso.file(path).map_err(|e| e.in_file(shown))? {
+            return Ok(InstallImage { iso, path, node, shown: shown.to_string() });
+        }
+    }
+    // Dual-architecture media keep one sources/ per architecture: name them.
+    let mut elsewhere = Vec::new();
+    for arch in ["x64", "x86", "arm64"] {
+        for p in IMAGE_PATHS {
+            let p = format!("{arch}/{p}");
+            if matches!(iso.file(&p), Ok(Some(_))) {
+                elsewhere.push(p);
+            }
+        }
+    }
+    let mut hint = if elsewhere.is_empty() {
+        String::new()
+    } else {
+        format!(" (dual-architecture media, not supported yet: found {})", elsewhere.join(", "))
     };
-    let mut rep = crate::image::read_image(&file, &inner, &mut open_part)?;
-    rep.path = shown.to_string();
-    rep.media = Some(media::collect(&iso, path, &node));
-    Ok(rep)
+    if let Some(e) = &iso.note {
+        hint.push_str(&format!("; the UDF file system was not read: {e}; the ISO 9660 side was read instead"));
+    }
+    Err(Error::NotFound {
+        what: format!("{shown}: no Windows image found in ISO: looked for {}{hint}", IMAGE_PATHS.join(", ")),
+    })
 }

@@ -1,15 +1,14 @@
 //! Machine type of a PE image (EFI boot loaders, setup.exe) read with goblin from
 //! the first bytes of the file only.
 
-use serde::Serialize;
-
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 
 /// Bytes read from the start of an executable; the PE headers of real files sit
 /// in the first KiB, `e_lfanew` beyond this is refused.
 pub const MAX_PE_HEADER: u64 = 64 * 1024;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Machine {
     /// IMAGE_FILE_MACHINE_* from the COFF header.
     pub code: u16,
@@ -18,24 +17,20 @@ pub struct Machine {
 }
 
 pub fn machine_name(code: u16) -> &'static str {
-    use goblin::pe::header::*;
-    match code {
-        COFF_MACHINE_X86_64 => "x64",
-        COFF_MACHINE_X86 => "x86",
-        COFF_MACHINE_ARM64 => "arm64",
-        COFF_MACHINE_ARMNT | COFF_MACHINE_ARM | COFF_MACHINE_THUMB => "arm",
-        COFF_MACHINE_IA64 => "ia64",
-        _ => "unknown",
-    }
+    crate::arch::Arch::from_coff_machine(code).map_or("unknown", crate::arch::Arch::name)
 }
+
+/// The DOS header's size, and where in it `e_lfanew` (the PE header's offset) is.
+pub const DOS_HEADER_LEN: u64 = 0x40;
+const E_LFANEW: usize = 0x3C;
 
 /// How many bytes from the start are needed to parse the headers (0x40 if the DOS
 /// header itself is incomplete).
 pub fn header_len(start: &[u8]) -> u64 {
-    if start.len() < 0x40 {
-        return 0x40;
-    }
-    let lfanew = u64::from(u32::from_le_bytes([start[0x3C], start[0x3D], start[0x3E], start[0x3F]]));
+    let Ok(lfanew) = Fields::new(start, "DOS header", 0).u32(E_LFANEW) else {
+        return DOS_HEADER_LEN;
+    };
+    let lfanew = u64::from(lfanew);
     // signature + COFF header + the largest optional header (PE32+) + slack
     lfanew + 4 + 20 + 240 + 16
 }

@@ -18,9 +18,8 @@
 //! | 124 |   24 | integrity table resource header |
 //! | 148 |   60 | unused |
 
-use serde::Serialize;
-
 use super::resource::{RESHDR_SIZE, ResourceHeader};
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 
 pub const HEADER_SIZE: usize = 208;
@@ -62,14 +61,27 @@ const FLAG_NAMES: &[(u32, &str)] = &[
     (FLAG_COMPRESS_XPRESS2, "compress-xpress2"),
 ];
 
-/// Where each resource header sits in the WIM header (for error messages).
+/// Where each field sits in the header (the table above).
+pub const OFFSET_MAGIC: usize = 0;
+pub const MAGIC_LEN: usize = 8;
+pub const OFFSET_HEADER_SIZE: usize = 8;
+pub const OFFSET_VERSION: usize = 12;
+pub const OFFSET_FLAGS: usize = 16;
+pub const OFFSET_CHUNK_SIZE: usize = 20;
+pub const OFFSET_GUID: usize = 24;
+pub const GUID_LEN: usize = 16;
+pub const OFFSET_PART_NUMBER: usize = 40;
+pub const OFFSET_TOTAL_PARTS: usize = 42;
+pub const OFFSET_IMAGE_COUNT: usize = 44;
+pub const OFFSET_BOOT_INDEX: usize = 120;
+
+/// Where each resource header sits in the WIM header (also for error messages).
 pub const OFFSET_BLOB_TABLE: u64 = 48;
 pub const OFFSET_XML: u64 = 72;
 pub const OFFSET_BOOT_METADATA: u64 = 96;
 pub const OFFSET_INTEGRITY: u64 = 124;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
     None,
     Xpress,
@@ -89,7 +101,7 @@ impl Compression {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// `MSWIM` or `WLPWM` (pipable).
     pub magic: String,
@@ -123,30 +135,29 @@ impl Header {
                 available: bytes.len() as u64,
             });
         }
-        let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4 bytes"));
-        let u16_at = |o: usize| u16::from_le_bytes(bytes[o..o + 2].try_into().expect("2 bytes"));
-        let reshdr_at = |o: usize| {
-            let b: &[u8; RESHDR_SIZE] = bytes[o..o + RESHDR_SIZE].try_into().expect("24 bytes");
-            ResourceHeader::parse(b)
+        let f = Fields::new(bytes, "WIM header", 0);
+        let reshdr_at = |o: u64| -> Result<ResourceHeader> {
+            let b: [u8; RESHDR_SIZE] = f.bytes(o as usize, RESHDR_SIZE)?.try_into().expect("RESHDR_SIZE bytes");
+            Ok(ResourceHeader::parse(&b))
         };
-        let pipable = &bytes[..8] == PIPABLE_MAGIC;
-        let guid: String = bytes[24..40].iter().map(|b| format!("{b:02x}")).collect();
+        let pipable = f.bytes(OFFSET_MAGIC, MAGIC_LEN)? == PIPABLE_MAGIC;
+        let guid: String = f.bytes(OFFSET_GUID, GUID_LEN)?.iter().map(|b| format!("{b:02x}")).collect();
         let header = Header {
             magic: if pipable { "WLPWM" } else { "MSWIM" }.to_string(),
             pipable,
-            header_size: u32_at(8),
-            version: u32_at(12),
-            flags: u32_at(16),
-            chunk_size: u32_at(20),
+            header_size: f.u32(OFFSET_HEADER_SIZE)?,
+            version: f.u32(OFFSET_VERSION)?,
+            flags: f.u32(OFFSET_FLAGS)?,
+            chunk_size: f.u32(OFFSET_CHUNK_SIZE)?,
             guid,
-            part_number: u16_at(40),
-            total_parts: u16_at(42),
-            image_count: u32_at(44),
-            blob_table: reshdr_at(48),
-            xml: reshdr_at(72),
-            boot_metadata: reshdr_at(96),
-            boot_index: u32_at(120),
-            integrity: reshdr_at(124),
+            part_number: f.u16(OFFSET_PART_NUMBER)?,
+            total_parts: f.u16(OFFSET_TOTAL_PARTS)?,
+            image_count: f.u32(OFFSET_IMAGE_COUNT)?,
+            blob_table: reshdr_at(OFFSET_BLOB_TABLE)?,
+            xml: reshdr_at(OFFSET_XML)?,
+            boot_metadata: reshdr_at(OFFSET_BOOT_METADATA)?,
+            boot_index: f.u32(OFFSET_BOOT_INDEX)?,
+            integrity: reshdr_at(OFFSET_INTEGRITY)?,
         };
         header.validate_header_size()?;
         header.validate_version()?;
@@ -158,7 +169,13 @@ impl Header {
 
     fn validate_header_size(&self) -> Result<()> {
         if self.header_size as usize != HEADER_SIZE {
-            return Err(Error::invalid("WIM header", 8, "header size", "208", self.header_size.to_string()));
+            return Err(Error::invalid(
+                "WIM header",
+                OFFSET_HEADER_SIZE as u64,
+                "header size",
+                "208",
+                self.header_size.to_string(),
+            ));
         }
         Ok(())
     }
@@ -166,7 +183,13 @@ impl Header {
     fn validate_version(&self) -> Result<()> {
         match self.version {
             VERSION_DEFAULT | VERSION_SOLID | VERSION_OLD => Ok(()),
-            v => Err(Error::invalid("WIM header", 12, "version", "0x10d00 or 0xe00 (solid)", format!("{v:#x}"))),
+            v => Err(Error::invalid(
+                "WIM header",
+                OFFSET_VERSION as u64,
+                "version",
+                "0x10d00 or 0xe00 (solid)",
+                format!("{v:#x}"),
+            )),
         }
     }
 
@@ -174,7 +197,7 @@ impl Header {
         if self.total_parts == 0 || self.part_number == 0 || self.part_number > self.total_parts {
             return Err(Error::invalid(
                 "WIM header",
-                40,
+                OFFSET_PART_NUMBER as u64,
                 "part number",
                 "1 <= part <= total parts",
                 format!("part {} of {}", self.part_number, self.total_parts),
@@ -187,7 +210,7 @@ impl Header {
         if self.boot_index > self.image_count {
             return Err(Error::invalid(
                 "WIM header",
-                120,
+                OFFSET_BOOT_INDEX as u64,
                 "boot index",
                 format!("0..={} (the image count)", self.image_count),
                 self.boot_index.to_string(),
@@ -202,7 +225,7 @@ impl Header {
         if self.flags & FLAG_COMPRESSION != 0 && set > 1 {
             return Err(Error::invalid(
                 "WIM header",
-                16,
+                OFFSET_FLAGS as u64,
                 "compression flags",
                 "at most one compression type",
                 format!("{:#x}", self.flags),
@@ -247,7 +270,7 @@ impl Header {
 
 /// The first 8 bytes must be `MSWIM\0\0\0` or `WLPWM\0\0\0`.
 pub fn validate_magic(bytes: &[u8]) -> Result<()> {
-    let head = &bytes[..bytes.len().min(8)];
+    let head = &bytes[..bytes.len().min(MAGIC_LEN)];
     if head == MAGIC || head == PIPABLE_MAGIC {
         return Ok(());
     }

@@ -2,15 +2,16 @@
 //! the image was written with `/CheckIntegrity` (DISM) or `--check` (wimlib). Only
 //! its 12-byte header is read here: u32 table size, u32 entry count, u32 chunk size.
 
-use serde::Serialize;
-
 use super::header::{Header, OFFSET_INTEGRITY};
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 use crate::source::{ReadAt, read_bounded};
 
 const SHA1_LEN: u64 = 20;
+/// u32 table size, u32 entry count, u32 chunk size.
+const TABLE_HEADER_SIZE: u64 = 12;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IntegrityInfo {
     pub offset: u64,
     pub size: u64,
@@ -28,9 +29,9 @@ pub fn read(src: &dyn ReadAt, header: &Header) -> Result<Option<IntegrityInfo>> 
     if r.size < 12 {
         return Err(Error::invalid(S, OFFSET_INTEGRITY, "size", "at least 12 bytes", r.size.to_string()));
     }
-    let b = read_bounded(src, S, r.offset, 12, 12)?;
-    let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
-    let (table_size, entries, chunk_size) = (u32_at(0), u32_at(4), u32_at(8));
+    let b = read_bounded(src, S, r.offset, TABLE_HEADER_SIZE, TABLE_HEADER_SIZE)?;
+    let f = Fields::new(&b, S, r.offset);
+    let (table_size, entries, chunk_size) = (f.u32(0)?, f.u32(4)?, f.u32(8)?);
     let expected = 12 + u64::from(entries) * SHA1_LEN;
     if u64::from(table_size) != expected || expected > r.size {
         return Err(Error::invalid(

@@ -11,8 +11,6 @@ pub mod resource;
 pub mod split;
 pub mod xml;
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 use crate::source::{ReadAt, read_bounded};
 use header::{HEADER_SIZE, Header};
@@ -23,7 +21,7 @@ use xml::WimXml;
 pub const MAX_XML_SIZE: u64 = 32 * 1024 * 1024;
 
 /// One WIM file (or one part of a split set) as read from its header and XML.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct WimFile {
     pub header: Header,
     /// Present when the header locates an integrity table.
@@ -49,7 +47,8 @@ pub fn read_header(src: &dyn ReadAt) -> Result<Header> {
             other => other,
         })?;
         if trailer.guid != header.guid {
-            return Err(Error::invalid("pipable WIM trailing header", end + 24, "GUID", header.guid, trailer.guid));
+            let at = end + header::OFFSET_GUID as u64;
+            return Err(Error::invalid("pipable WIM trailing header", at, "GUID", header.guid, trailer.guid));
         }
         header = trailer;
     }
@@ -64,7 +63,7 @@ pub fn read(src: &dyn ReadAt) -> Result<WimFile> {
     if xml.images.len() as u64 != u64::from(header.image_count) {
         return Err(Error::invalid(
             "WIM header",
-            44,
+            header::OFFSET_IMAGE_COUNT as u64,
             "image count",
             format!("{} (the number of IMAGE elements in the XML data)", xml.images.len()),
             header.image_count.to_string(),

@@ -4,8 +4,6 @@
 //! Layout: 7-byte little-endian size in the file, 1 flags byte, u64 offset,
 //! u64 original (uncompressed) size.
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 
 pub const RESHDR_SIZE: usize = 24;
@@ -16,7 +14,7 @@ pub const RESHDR_FLAG_COMPRESSED: u8 = 0x04;
 pub const RESHDR_FLAG_SPANNED: u8 = 0x08;
 pub const RESHDR_FLAG_SOLID: u8 = 0x10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceHeader {
     /// Bytes the resource occupies in the file (compressed size).
     pub size: u64,

@@ -2,14 +2,12 @@
 //! carries the same GUID and total part count and its own part number. Only the
 //! 208-byte header of parts 2..n is read.
 
-use serde::Serialize;
-
 use super::header::Header;
 use super::read_header;
 use crate::error::{Error, Result};
 use crate::source::ReadAt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartInfo {
     pub number: u16,
     /// File name (or path) of the part.

@@ -5,18 +5,29 @@
 
 use std::collections::BTreeSet;
 
-use quick_xml::events::Event;
-use serde::Serialize;
-
 use crate::error::{Error, Result};
-use crate::image::product;
+pub use crate::image::version::Version;
+use quick_xml::events::Event;
 
-/// Deeper nesting than this is not a WIM's XML (real ones nest 5 levels).
-const MAX_DEPTH: usize = 64;
-/// More elements than this is not a WIM's XML (a 20-image install.wim has ~1,000).
-const MAX_ELEMENTS: usize = 1_000_000;
+/// What the element tree may hold before the document is refused as not a WIM's XML.
+/// Every item counts (elements, attributes, text pieces) and every byte kept (names,
+/// attribute values, text): a bound on elements alone let one element with two million
+/// attributes through.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Nesting depth (real ones nest 5 levels).
+    depth: usize,
+    /// Elements + attributes + text pieces (a 20-image install.wim has ~2,000).
+    items: usize,
+    /// Attributes of one element (real ones have at most one: IMAGE INDEX).
+    attributes: usize,
+    /// Bytes kept in names, attribute values and text (real ones keep < 1 MiB).
+    bytes: usize,
+}
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+const LIMITS: Limits = Limits { depth: 64, items: 1_000_000, attributes: 64, bytes: 16 * 1024 * 1024 };
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WimXml {
     /// `<WIM><TOTALBYTES>`: the WIM's size as recorded by its writer.
     pub total_bytes: Option<u64>,
@@ -26,7 +37,7 @@ pub struct WimXml {
     pub images: Vec<ImageInfo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageInfo {
     pub index: u32,
     pub name: Option<String>,
@@ -44,10 +55,26 @@ pub struct ImageInfo {
     pub wimboot: bool,
     pub windows: Option<WindowsInfo>,
     /// Values that were present but could not be read (e.g. a non-numeric BUILD).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<XmlWarning>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A value of an image's XML that is present but cannot be read: the fact is then
+/// absent (unknown), never guessed. Reporters render these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XmlWarning {
+    /// The element at `path` (e.g. `DIRCOUNT`, `MAJOR`) holds `text`, not a decimal number.
+    NotANumber { path: String, text: String },
+    /// `WINDOWS/ARCH` holds a code no architecture has.
+    UnknownArch { code: u64 },
+    /// `WINDOWS/VERSION` lacks MAJOR or BUILD.
+    VersionIncomplete,
+    /// A time element (`CREATIONTIME`...) lacks HIGHPART/LOWPART or they are not hexadecimal.
+    TimeUnreadable { element: &'static str },
+    /// A time element's FILETIME `value` is no representable date.
+    TimeOutOfRange { element: &'static str, value: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowsInfo {
     pub arch: Option<Arch>,
     pub product_name: Option<String>,
@@ -60,11 +87,9 @@ pub struct WindowsInfo {
     pub languages: Vec<String>,
     pub default_language: Option<String>,
     pub version: Option<Version>,
-    /// Friendly product line, e.g. "Windows 11, version 23H2", "Windows Server 2022".
-    pub product_line: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Arch {
     /// PROCESSOR_ARCHITECTURE_* code as stored in `<ARCH>`.
     pub code: u32,
@@ -74,34 +99,12 @@ pub struct Arch {
 
 impl Arch {
     pub fn from_code(code: u32) -> Arch {
-        let name = match code {
-            0 => "x86",
-            5 => "arm",
-            6 => "ia64",
-            9 => "x64",
-            12 => "arm64",
-            _ => "unknown",
-        };
+        let name = crate::arch::Arch::from_processor_architecture(code).map_or("unknown", crate::arch::Arch::name);
         Arch { code, name }
     }
 
     pub fn is_known(&self) -> bool {
         self.name != "unknown"
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Version {
-    pub major: u32,
-    pub minor: u32,
-    pub build: u32,
-    pub spbuild: u32,
-    pub splevel: u32,
-}
-
-impl std::fmt::Display for Version {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}.{}", self.major, self.minor, self.build, self.spbuild)
     }
 }
 
@@ -140,7 +143,7 @@ impl Element {
 /// `offset` is where the resource starts in the file (for messages).
 pub fn parse(bytes: &[u8], offset: u64) -> Result<WimXml> {
     let text = decode_utf16le(bytes, offset)?;
-    let root = parse_tree(&text, offset)?;
+    let root = parse_tree(&text, offset, LIMITS)?;
     read_wim(&root, offset)
 }
 
@@ -155,7 +158,7 @@ pub fn decode_utf16le(bytes: &[u8], offset: u64) -> Result<String> {
         // Two non-zero bytes up front: most likely UTF-8/ASCII, not UTF-16LE.
         return Err(Error::invalid(S, offset, "encoding", "UTF-16LE text", "bytes that are not UTF-16LE"));
     }
-    let units = body.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = crate::bytes::utf16le_units(body);
     let mut out = String::with_capacity(body.len() / 2);
     for (i, r) in char::decode_utf16(units).enumerate() {
         match r {
@@ -180,31 +183,59 @@ fn xml_error(offset: u64, pos: u64, msg: impl std::fmt::Display) -> Error {
     Error::malformed("WIM XML data", offset, format!("not well-formed XML near character {pos}: {msg}"))
 }
 
-/// Build the element tree, iteratively, with depth and element-count bounds.
-fn parse_tree(text: &str, offset: u64) -> Result<Element> {
+/// Counts what the tree holds against [`Limits`].
+struct Budget {
+    limits: Limits,
+    items: usize,
+    bytes: usize,
+}
+
+impl Budget {
+    /// Take one item of `bytes` bytes; `Err` with what ran out.
+    fn take(&mut self, bytes: usize) -> std::result::Result<(), String> {
+        self.items += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.items > self.limits.items {
+            return Err(format!("more than {} elements, attributes and text pieces", self.limits.items));
+        }
+        if self.bytes > self.limits.bytes {
+            return Err(format!("more than {} bytes of names, attribute values and text", self.limits.bytes));
+        }
+        Ok(())
+    }
+}
+
+/// Build the element tree, iteratively, within `limits`.
+fn parse_tree(text: &str, offset: u64, limits: Limits) -> Result<Element> {
     let mut reader = quick_xml::Reader::from_str(text);
     let cfg = reader.config_mut();
     cfg.check_end_names = true;
     cfg.expand_empty_elements = true;
     let mut stack: Vec<Element> = vec![Element::default()]; // synthetic document node
-    let mut count = 0usize;
+    let mut budget = Budget { limits, items: 0, bytes: 0 };
+    let beyond = |pos: u64, what: String| xml_error(offset, pos, format!("{what}: beyond any WIM's XML"));
     loop {
         let pos = reader.buffer_position();
         let ev = reader.read_event().map_err(|e| xml_error(offset, pos, e))?;
         match ev {
             Event::Start(s) => {
-                count += 1;
-                if stack.len() > MAX_DEPTH || count > MAX_ELEMENTS {
-                    return Err(xml_error(offset, pos, "nesting or element count beyond any WIM's XML"));
+                if stack.len() > limits.depth {
+                    return Err(beyond(pos, format!("nesting deeper than {}", limits.depth)));
                 }
                 let name = s.name().as_ref().to_string();
+                budget.take(name.len()).map_err(|w| beyond(pos, w))?;
                 let mut attrs = Vec::new();
                 for a in s.attributes() {
+                    if attrs.len() >= limits.attributes {
+                        return Err(beyond(pos, format!("more than {} attributes on one element", limits.attributes)));
+                    }
                     let a = a.map_err(|e| xml_error(offset, pos, e))?;
                     let v = a
                         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                         .map_err(|e| xml_error(offset, pos, e))?;
-                    attrs.push((a.key.as_ref().to_string(), v.into_owned()));
+                    let key = a.key.as_ref().to_string();
+                    budget.take(key.len() + v.len()).map_err(|w| beyond(pos, w))?;
+                    attrs.push((key, v.into_owned()));
                 }
                 stack.push(Element { name, attrs, ..Default::default() });
             }
@@ -215,8 +246,15 @@ fn parse_tree(text: &str, offset: u64) -> Result<Element> {
                 let done = stack.pop().expect("checked above");
                 top(&mut stack).children.push(done);
             }
-            Event::Text(t) => top(&mut stack).text.push_str(&t.xml10_content()),
-            Event::CData(t) => top(&mut stack).text.push_str(&t),
+            Event::Text(t) => {
+                let t = t.xml10_content();
+                budget.take(t.len()).map_err(|w| beyond(pos, w))?;
+                top(&mut stack).text.push_str(&t)
+            }
+            Event::CData(t) => {
+                budget.take(t.len()).map_err(|w| beyond(pos, w))?;
+                top(&mut stack).text.push_str(&t)
+            }
             Event::GeneralRef(r) => {
                 let c = if let Some(c) = r.resolve_char_ref().map_err(|e| xml_error(offset, pos, e))? {
                     c.to_string()
@@ -225,6 +263,7 @@ fn parse_tree(text: &str, offset: u64) -> Result<Element> {
                 } else {
                     return Err(xml_error(offset, pos, format!("unknown entity &{};", &*r)));
                 };
+                budget.take(c.len()).map_err(|w| beyond(pos, w))?;
                 top(&mut stack).text.push_str(&c);
             }
             Event::Eof => break,
@@ -311,13 +350,13 @@ fn read_image(img: &Element, index: u32) -> ImageInfo {
     }
 }
 
-fn read_windows(w: &Element, warnings: &mut Vec<String>) -> WindowsInfo {
+fn read_windows(w: &Element, warnings: &mut Vec<XmlWarning>) -> WindowsInfo {
     let s = |name: &str| w.text_at(&[name]);
     let arch = number(w, &["ARCH"], warnings).map(|c| {
         let code = u32::try_from(c).unwrap_or(u32::MAX);
         let arch = Arch::from_code(code);
         if !arch.is_known() {
-            warnings.push(format!("WINDOWS/ARCH: unknown architecture code {c}"));
+            warnings.push(XmlWarning::UnknownArch { code: c });
         }
         arch
     });
@@ -331,7 +370,7 @@ fn read_windows(w: &Element, warnings: &mut Vec<String>) -> WindowsInfo {
         match (major, build) {
             (Some(major), Some(build)) => Some(Version { major, minor: minor.unwrap_or(0), build, spbuild, splevel }),
             _ => {
-                warnings.push("WINDOWS/VERSION: MAJOR or BUILD missing".into());
+                warnings.push(XmlWarning::VersionIncomplete);
                 None
             }
         }
@@ -340,40 +379,35 @@ fn read_windows(w: &Element, warnings: &mut Vec<String>) -> WindowsInfo {
         .child("LANGUAGES")
         .map(|l| l.children_named("LANGUAGE").map(|e| e.text.trim().to_string()).collect())
         .unwrap_or_default();
-    let installation_type = s("INSTALLATIONTYPE");
-    let product_type = s("PRODUCTTYPE");
-    let product_line =
-        version.and_then(|v| product::product_line(&v, installation_type.as_deref(), product_type.as_deref()));
     WindowsInfo {
         arch,
         product_name: s("PRODUCTNAME"),
         edition_id: s("EDITIONID"),
-        installation_type,
-        product_type,
+        installation_type: s("INSTALLATIONTYPE"),
+        product_type: s("PRODUCTTYPE"),
         product_suite: s("PRODUCTSUITE"),
         hal: s("HAL"),
         system_root: s("SYSTEMROOT"),
         languages,
         default_language: w.text_at(&["LANGUAGES", "DEFAULT"]).map(|t| t.trim().to_string()),
         version,
-        product_line,
     }
 }
 
 /// A decimal number at `path`; present but unreadable values become a warning.
-fn number(e: &Element, path: &[&str], warnings: &mut Vec<String>) -> Option<u64> {
+fn number(e: &Element, path: &[&str], warnings: &mut Vec<XmlWarning>) -> Option<u64> {
     let text = e.text_at(path)?;
     match text.trim().parse::<u64>() {
         Ok(n) => Some(n),
         Err(_) => {
-            warnings.push(format!("{}: not a number: {:?}", path.join("/"), text.trim()));
+            warnings.push(XmlWarning::NotANumber { path: path.join("/"), text: text.trim().to_string() });
             None
         }
     }
 }
 
 /// `<X><HIGHPART>0x01DD7BCF</HIGHPART><LOWPART>0xF08F7094</LOWPART></X>` → ISO 8601 UTC.
-fn filetime(img: &Element, name: &str, warnings: &mut Vec<String>) -> Option<String> {
+fn filetime(img: &Element, name: &'static str, warnings: &mut Vec<XmlWarning>) -> Option<String> {
     let t = img.child(name)?;
     let part = |p: &str| -> Option<u32> {
         let s = t.text_at(&[p])?;
@@ -384,13 +418,13 @@ fn filetime(img: &Element, name: &str, warnings: &mut Vec<String>) -> Option<Str
     let value = match (part("HIGHPART"), part("LOWPART")) {
         (Some(h), Some(l)) => (u64::from(h) << 32) | u64::from(l),
         _ => {
-            warnings.push(format!("{name}: HIGHPART/LOWPART missing or not hexadecimal"));
+            warnings.push(XmlWarning::TimeUnreadable { element: name });
             return None;
         }
     };
     let text = filetime_to_iso8601(value);
     if text.is_none() {
-        warnings.push(format!("{name}: {value:#x} is not a representable date"));
+        warnings.push(XmlWarning::TimeOutOfRange { element: name, value });
     }
     text
 }
@@ -430,7 +464,7 @@ mod tests {
         assert_eq!(w.arch, Some(Arch { code: 9, name: "x64" }));
         assert_eq!(w.languages, vec!["en-US", "de-DE"]);
         assert_eq!(w.version.unwrap().to_string(), "10.0.22631.0");
-        assert_eq!(w.product_line.as_deref(), Some("Windows 11, version 23H2"));
+        assert_eq!(w.installation_type.as_deref(), Some("Client"));
         assert_eq!(x.images[0].creation_time.as_deref(), Some("2026-11-24T04:54:51Z"));
     }
 
@@ -496,6 +530,56 @@ mod tests {
         let img = &x.images[0];
         assert_eq!(img.dir_count, None);
         assert_eq!(img.windows.as_ref().unwrap().arch.unwrap().name, "unknown");
-        assert_eq!(img.warnings.len(), 2);
+        assert_eq!(
+            img.warnings,
+            [
+                XmlWarning::UnknownArch { code: 77 },
+                XmlWarning::NotANumber { path: "DIRCOUNT".into(), text: "many".into() }
+            ]
+        );
+    }
+
+    #[test]
+    fn one_element_with_millions_of_attributes_is_refused_at_once() {
+        // Many attributes on one IMAGE (the report had two million, accepted after 1.7 s
+        // and 220 MiB): refused at the 65th, before anything more is kept. What remains is
+        // quick-xml's linear scan of the tag, bounded by the XML size limit.
+        use std::fmt::Write;
+        let mut doc = String::from("<WIM><IMAGE INDEX=\"1\"");
+        for i in 0..300_000u32 {
+            let _ = write!(doc, " a{i}=\"\"");
+        }
+        doc.push_str("/></WIM>");
+        let t = std::time::Instant::now();
+        let e = parse_tree(&doc, 0, LIMITS).unwrap_err().to_string();
+        assert!(e.contains("more than 64 attributes on one element"), "{e}");
+        eprintln!("refused in {:?}", t.elapsed());
+    }
+
+    #[test]
+    fn every_item_and_byte_counts() {
+        let small = Limits { depth: 8, items: 10, attributes: 4, bytes: 40 };
+        let ok = "<WIM><IMAGE INDEX=\"1\"><NAME>A</NAME></IMAGE></WIM>"; // 3 elements, 1 attribute, 1 text
+        parse_tree(ok, 0, small).unwrap();
+        // items: elements, attributes and text pieces alike
+        let items = |doc: &str| parse_tree(doc, 0, small).unwrap_err().to_string();
+        let e = items("<WIM><A/><B/><C/><D/><E/><F/><G/><H/><I/><J/></WIM>");
+        assert!(e.contains("more than 10 elements, attributes and text pieces"), "{e}");
+        let e = items("<WIM a=\"1\" b=\"1\" c=\"1\" d=\"1\"><A e=\"1\" f=\"1\" g=\"1\" h=\"1\"/><B a=\"1\"/></WIM>");
+        assert!(e.contains("more than 10 elements, attributes and text pieces"), "{e}");
+        let e = items("<WIM>1<A/>2<B/>3<C/>4<D/>5<E/>6</WIM>");
+        assert!(e.contains("more than 10 elements, attributes and text pieces"), "{e}");
+        // bytes: text, attribute values and names
+        let e = items(&format!("<WIM>{}</WIM>", "x".repeat(41)));
+        assert!(e.contains("more than 40 bytes"), "{e}");
+        let e = items(&format!("<WIM a=\"{}\"/>", "x".repeat(40)));
+        assert!(e.contains("more than 40 bytes"), "{e}");
+        let e = items(&format!("<WIM><{0}/></WIM>", "N".repeat(40)));
+        assert!(e.contains("more than 40 bytes"), "{e}");
+        let e = items(&format!("<WIM>{}</WIM>", "&amp;".repeat(20)));
+        assert!(e.contains("more than 10 elements"), "entity references are text pieces too: {e}");
+        // depth
+        let e = items("<WIM><A><B><C><D><E><F><G><H/></G></F></E></D></C></B></A></WIM>");
+        assert!(e.contains("nesting deeper than 8"), "{e}");
     }
 }

@@ -1,9 +1,18 @@
 //! The regf base block: the first 4096 bytes of a hive file.
 
-use super::u32_at;
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 
 pub const SIZE: usize = 4096;
+/// Fields (absolute file offsets: the base block starts the file).
+const SIGNATURE: usize = 0;
+const PRIMARY_SEQUENCE: usize = 4;
+const SECONDARY_SEQUENCE: usize = 8;
+const MAJOR_VERSION: usize = 20;
+const MINOR_VERSION: usize = 24;
+const FILE_TYPE: usize = 28;
+const ROOT_CELL: usize = 36;
+const HIVE_BINS_DATA_SIZE: usize = 40;
 /// The checksum covers the first 508 bytes.
 const CHECKSUM_SPAN: usize = 508;
 
@@ -23,14 +32,15 @@ pub struct BaseBlock {
 impl BaseBlock {
     pub fn parse(b: &[u8; SIZE]) -> Result<BaseBlock> {
         validate_signature(b)?;
+        let f = Fields::new(b, "regf base block", 0);
         let base = BaseBlock {
-            primary_sequence: u32_at(b, 4),
-            secondary_sequence: u32_at(b, 8),
-            major_version: u32_at(b, 20),
-            minor_version: u32_at(b, 24),
-            root_cell_offset: u32_at(b, 36),
-            hive_bins_data_size: u32_at(b, 40),
-            checksum: u32_at(b, CHECKSUM_SPAN),
+            primary_sequence: f.u32(PRIMARY_SEQUENCE)?,
+            secondary_sequence: f.u32(SECONDARY_SEQUENCE)?,
+            major_version: f.u32(MAJOR_VERSION)?,
+            minor_version: f.u32(MINOR_VERSION)?,
+            root_cell_offset: f.u32(ROOT_CELL)?,
+            hive_bins_data_size: f.u32(HIVE_BINS_DATA_SIZE)?,
+            checksum: f.u32(CHECKSUM_SPAN)?,
         };
         validate_checksum(b)?;
         validate_version(&base)?;
@@ -40,12 +50,13 @@ impl BaseBlock {
 }
 
 pub fn validate_signature(b: &[u8]) -> Result<()> {
-    if &b[0..4] != b"regf" {
+    let found = Fields::new(b, "regf base block", 0).bytes(SIGNATURE, 4)?;
+    if found != b"regf" {
         return Err(Error::BadMagic {
             structure: "regf base block",
             offset: 0,
             expected: "\"regf\"".into(),
-            actual: format!("{:02x?}", &b[0..4]),
+            actual: format!("{found:02x?}"),
         });
     }
     Ok(())
@@ -53,7 +64,8 @@ pub fn validate_signature(b: &[u8]) -> Result<()> {
 
 /// XOR of the first 127 dwords; 0 is stored as 1 and 0xFFFFFFFF as 0xFFFFFFFE.
 pub fn compute_checksum(b: &[u8]) -> u32 {
-    let x = b[..CHECKSUM_SPAN].chunks_exact(4).fold(0u32, |acc, c| acc ^ u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+    let span = b.get(..CHECKSUM_SPAN).unwrap_or(b);
+    let x = span.chunks_exact(4).fold(0u32, |acc, c| acc ^ u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
     match x {
         0 => 1,
         0xFFFF_FFFF => 0xFFFF_FFFE,
@@ -62,7 +74,7 @@ pub fn compute_checksum(b: &[u8]) -> u32 {
 }
 
 pub fn validate_checksum(b: &[u8]) -> Result<()> {
-    let stored = u32_at(b, CHECKSUM_SPAN);
+    let stored = Fields::new(b, "regf base block", 0).u32(CHECKSUM_SPAN)?;
     let computed = compute_checksum(b);
     if stored != computed {
         return Err(Error::invalid(
@@ -91,9 +103,15 @@ pub fn validate_version(base: &BaseBlock) -> Result<()> {
 
 /// File type 0 = primary hive (1/2 are transaction logs), format 1 = direct memory load.
 pub fn validate_file_type(b: &[u8]) -> Result<()> {
-    let file_type = u32_at(b, 28);
+    let file_type = Fields::new(b, "regf base block", 0).u32(FILE_TYPE)?;
     if file_type != 0 {
-        return Err(Error::invalid("regf base block", 28, "file type", "0 (primary hive file)", file_type.to_string()));
+        return Err(Error::invalid(
+            "regf base block",
+            FILE_TYPE as u64,
+            "file type",
+            "0 (primary hive file)",
+            file_type.to_string(),
+        ));
     }
     Ok(())
 }

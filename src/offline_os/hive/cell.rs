@@ -1,6 +1,7 @@
 //! Cells: a signed 32-bit size (negative = allocated) followed by the cell data.
 //! Offsets are relative to the start of the hive bins data (file offset 4096).
 
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 use crate::source::{ReadAt, read_bounded};
 
@@ -8,14 +9,24 @@ use crate::source::{ReadAt, read_bounded};
 pub const MAX_CELL: u64 = 1 << 20;
 const BINS_START: u64 = super::base_block::SIZE as u64;
 
+/// The absolute file offset of the cell at hive-bins-relative `offset` (its size field).
+/// Every error about a cell names this offset.
+pub fn absolute(offset: u32) -> u64 {
+    BINS_START + u64::from(offset)
+}
+
+/// The fields of a cell's data (read at `offset`, without its size field), for errors
+/// that name the cell's absolute offset.
+pub fn fields<'a>(data: &'a [u8], structure: &'static str, offset: u32) -> Fields<'a> {
+    Fields::new(data, structure, absolute(offset))
+}
+
 /// Read the allocated cell at `offset`; returns its data without the size field.
 pub fn read_cell(src: &dyn ReadAt, data_size: u32, offset: u32) -> Result<Vec<u8>> {
     validate_offset(offset, data_size)?;
-    let at = BINS_START + offset as u64;
-    let mut size_raw = [0u8; 4];
-    crate::source::check_range("cell", at, 4, src.len())?;
-    src.read_exact_at(at, &mut size_raw)?;
-    let size = i32::from_le_bytes(size_raw);
+    let at = absolute(offset);
+    let size_raw = read_bounded(src, "cell", at, 4, 4)?;
+    let size = Fields::new(&size_raw, "cell", at).i32(0)?;
     let len = validate_size(size, offset, data_size)?;
     read_bounded(src, "cell", at + 4, len - 4, MAX_CELL)
 }
@@ -24,7 +35,7 @@ pub fn validate_offset(offset: u32, data_size: u32) -> Result<()> {
     if offset == u32::MAX || offset % 8 != 0 || offset as u64 + 4 > data_size as u64 {
         return Err(Error::invalid(
             "cell",
-            BINS_START + offset as u64,
+            absolute(offset),
             "offset",
             format!("8-aligned, below {data_size}"),
             format!("{offset:#x}"),
@@ -35,7 +46,7 @@ pub fn validate_offset(offset: u32, data_size: u32) -> Result<()> {
 
 /// Returns the cell's total length (size field included).
 pub fn validate_size(size: i32, offset: u32, data_size: u32) -> Result<u64> {
-    let at = BINS_START + offset as u64;
+    let at = absolute(offset);
     if size >= 0 {
         return Err(Error::invalid(
             "cell",
@@ -68,7 +79,7 @@ pub fn validate_signature(data: &[u8], expected: &[&[u8; 2]], structure: &'stati
     }
     Err(Error::BadMagic {
         structure,
-        offset: BINS_START + offset as u64,
+        offset: absolute(offset),
         expected: expected
             .iter()
             .map(|e| format!("\"{}\"", String::from_utf8_lossy(*e)))
@@ -83,7 +94,7 @@ pub fn validate_len(data: &[u8], needed: usize, structure: &'static str, offset:
     if data.len() < needed {
         return Err(Error::Truncated {
             structure,
-            offset: BINS_START + offset as u64,
+            offset: absolute(offset),
             needed: needed as u64,
             available: data.len() as u64,
         });

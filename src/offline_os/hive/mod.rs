@@ -86,7 +86,7 @@ impl<S: ReadAt> Hive<S> {
         if total > MAX_READ_BYTES {
             return Err(Error::TooLarge {
                 structure: "regf cells read (lists naming the same or overlapping cells)",
-                offset: base_block::SIZE as u64 + u64::from(offset),
+                offset: cell::absolute(offset),
                 size: total,
                 limit: MAX_READ_BYTES,
             });
@@ -108,7 +108,7 @@ impl<S: ReadAt> Hive<S> {
         if key.subkey_count > MAX_ENTRIES {
             return Err(Error::TooLarge {
                 structure: "nk subkey count",
-                offset: key.offset as u64,
+                offset: cell::absolute(key.offset),
                 size: key.subkey_count as u64,
                 limit: MAX_ENTRIES as u64,
             });
@@ -117,7 +117,7 @@ impl<S: ReadAt> Hive<S> {
         if offsets.len() != key.subkey_count as usize {
             return Err(Error::invalid(
                 "nk",
-                key.offset as u64,
+                cell::absolute(key.offset),
                 "subkey count",
                 key.subkey_count.to_string(),
                 format!("{} entries in its subkey list", offsets.len()),
@@ -159,7 +159,7 @@ impl<S: ReadAt> Hive<S> {
         if key.value_count > MAX_ENTRIES {
             return Err(Error::TooLarge {
                 structure: "nk value count",
-                offset: key.offset as u64,
+                offset: cell::absolute(key.offset),
                 size: key.value_count as u64,
                 limit: MAX_ENTRIES as u64,
             });
@@ -169,15 +169,15 @@ impl<S: ReadAt> Hive<S> {
         if list.len() < needed {
             return Err(Error::Truncated {
                 structure: "value list",
-                offset: key.value_list_offset as u64,
+                offset: cell::absolute(key.value_list_offset),
                 needed: needed as u64,
                 available: list.len() as u64,
             });
         }
-        list[..needed]
-            .chunks_exact(4)
-            .map(|c| {
-                let o = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        let list = cell::fields(&list, "value list", key.value_list_offset);
+        (0..key.value_count as usize)
+            .map(|i| {
+                let o = list.u32(i * 4)?;
                 ValueKey::parse(&self.cell(o)?, o)
             })
             .collect()
@@ -195,14 +195,6 @@ impl<S: ReadAt> Hive<S> {
 /// Case-insensitive comparison of key and value names (Unicode simple lowercase).
 pub fn eq_ci(a: &str, b: &str) -> bool {
     a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
-}
-
-pub(crate) fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-pub(crate) fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
 #[cfg(test)]

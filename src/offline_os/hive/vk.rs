@@ -1,11 +1,18 @@
 //! Value key cells ("vk") and reading their data (inline, in one cell, or in db segments).
 
-use super::cell::{validate_len, validate_signature};
+use super::Hive;
+use super::cell::{absolute, fields, validate_len, validate_signature};
 use super::nk::{latin1, utf16};
-use super::{Hive, u16_at, u32_at};
 use crate::error::{Error, Result};
 use crate::source::ReadAt;
 
+/// Fields of the cell data (after the cell's size field).
+const NAME_LENGTH: usize = 0x02;
+const DATA_SIZE: usize = 0x04;
+const DATA_OFFSET: usize = 0x08;
+const DATA_TYPE: usize = 0x0C;
+const FLAGS: usize = 0x10;
+/// The fixed part; the name follows.
 const FIXED: usize = 0x14;
 const VALUE_COMP_NAME: u16 = 0x0001;
 /// Set in the data size: the data (up to 4 bytes) sits in the offset field itself.
@@ -35,16 +42,17 @@ impl ValueKey {
     pub fn parse(d: &[u8], offset: u32) -> Result<ValueKey> {
         validate_len(d, FIXED, "vk", offset)?;
         validate_signature(d, &[b"vk"], "vk", offset)?;
-        let name_len = u16_at(d, 2) as usize;
-        let flags = u16_at(d, 0x10);
+        let f = fields(d, "vk", offset);
+        let name_len = usize::from(f.u16(NAME_LENGTH)?);
+        let flags = f.u16(FLAGS)?;
         validate_len(d, FIXED + name_len, "vk name", offset)?;
-        let raw = &d[FIXED..FIXED + name_len];
+        let raw = f.bytes(FIXED, name_len)?;
         Ok(ValueKey {
             offset,
             name: if flags & VALUE_COMP_NAME != 0 { latin1(raw) } else { utf16(raw) },
-            data_size: u32_at(d, 4),
-            data_offset: u32_at(d, 8),
-            data_type: u32_at(d, 0x0C),
+            data_size: f.u32(DATA_SIZE)?,
+            data_offset: f.u32(DATA_OFFSET)?,
+            data_type: f.u32(DATA_TYPE)?,
         })
     }
 }
@@ -67,7 +75,8 @@ impl ValueData {
     }
 
     pub fn as_dword(&self) -> Option<u32> {
-        (self.data_type == REG_DWORD && self.bytes.len() >= 4).then(|| u32_at(&self.bytes, 0))
+        let dword = crate::bytes::Fields::new(&self.bytes, "REG_DWORD", 0).u32(0).ok()?;
+        (self.data_type == REG_DWORD).then_some(dword)
     }
 }
 
@@ -97,7 +106,7 @@ pub fn validate_data_size(v: &ValueKey) -> Result<()> {
     if size > MAX_VALUE {
         return Err(Error::TooLarge {
             structure: "vk data",
-            offset: v.offset as u64,
+            offset: absolute(v.offset),
             size: size as u64,
             limit: MAX_VALUE as u64,
         });
@@ -107,7 +116,7 @@ pub fn validate_data_size(v: &ValueKey) -> Result<()> {
 
 pub fn validate_inline_size(v: &ValueKey, size: u32) -> Result<()> {
     if size > 4 {
-        return Err(Error::invalid("vk", v.offset as u64, "inline data size", "0 to 4", size.to_string()));
+        return Err(Error::invalid("vk", absolute(v.offset), "inline data size", "0 to 4", size.to_string()));
     }
     Ok(())
 }

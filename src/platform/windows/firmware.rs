@@ -3,12 +3,11 @@
 //! the native CPU architecture.
 
 use windows::Win32::Foundation::ERROR_SUCCESS;
-use windows::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
 use windows::Win32::System::Registry::{HKEY_LOCAL_MACHINE, RRF_RT_REG_DWORD, RegGetValueW};
 use windows::Win32::System::SystemInformation::{
     ACPI, FIRMWARE_TABLE_PROVIDER, FIRMWARE_TYPE, GetNativeSystemInfo, GetSystemFirmwareTable, RSMB, SYSTEM_INFO,
 };
-use windows::core::{s, w};
+use windows::core::w;
 
 use crate::error::{Error, Result};
 use crate::firmware::{FirmwareType, SmbiosFacts, acpi, smbios as smbios_parser};
@@ -75,9 +74,7 @@ pub fn smbios() -> Result<Option<SmbiosFacts>> {
 
 /// GetFirmwareType, looked up at run time: Windows 7 and Wine lack it.
 fn get_firmware_type() -> Option<i32> {
-    // SAFETY: kernel32 is always loaded; GetProcAddress returns None for a missing export.
-    let module = unsafe { GetModuleHandleW(w!("kernel32.dll")) }.ok()?;
-    let proc = unsafe { GetProcAddress(module, s!("GetFirmwareType")) }?;
+    let proc = super::system_proc(w!("kernel32.dll"), b"GetFirmwareType\0")?;
     type GetFirmwareTypeFn = unsafe extern "system" fn(*mut FIRMWARE_TYPE) -> windows::core::BOOL;
     // SAFETY: the export has this signature (BOOL GetFirmwareType(PFIRMWARE_TYPE)).
     let f: GetFirmwareTypeFn = unsafe { std::mem::transmute(proc) };

@@ -2,8 +2,9 @@
 //! sector, or N-256): where the main and reserve volume descriptor sequences are.
 
 use super::tag::{self, ANCHOR};
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
-use crate::image::iso::SECTOR;
+use crate::image::iso::node::SECTOR;
 use crate::source::{ReadAt, read_bounded};
 
 /// `length` bytes at sector `location` (extent_ad).
@@ -13,12 +14,15 @@ pub struct ExtentAd {
     pub location: u32,
 }
 
+/// Anchor fields after its tag: the main and the reserve sequence's extent_ad (8 bytes
+/// each: length, location).
+const MAIN: usize = 16;
+const RESERVE: usize = 24;
+const LEN: usize = 32;
+
 impl ExtentAd {
-    pub fn parse(b: &[u8]) -> ExtentAd {
-        ExtentAd {
-            length: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-            location: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-        }
+    fn parse(f: &Fields, at: usize) -> Result<ExtentAd> {
+        Ok(ExtentAd { length: f.u32(at)?, location: f.u32(at + 4)? })
     }
 }
 
@@ -32,10 +36,16 @@ pub struct Anchor {
 pub fn parse(b: &[u8], sector: u32) -> Result<Anchor> {
     let offset = u64::from(sector) * SECTOR;
     tag::parse(b, offset, sector, "UDF anchor volume descriptor pointer", &[ANCHOR])?;
-    if b.len() < 32 {
-        return Err(Error::Truncated { structure: "UDF anchor", offset, needed: 32, available: b.len() as u64 });
+    if b.len() < LEN {
+        return Err(Error::Truncated {
+            structure: "UDF anchor",
+            offset,
+            needed: LEN as u64,
+            available: b.len() as u64,
+        });
     }
-    Ok(Anchor { main: ExtentAd::parse(&b[16..24]), reserve: ExtentAd::parse(&b[24..32]) })
+    let f = Fields::new(b, "UDF anchor", offset);
+    Ok(Anchor { main: ExtentAd::parse(&f, MAIN)?, reserve: ExtentAd::parse(&f, RESERVE)? })
 }
 
 /// Find the anchor: sector 256 first, then the last sector and N-256.

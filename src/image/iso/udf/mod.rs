@@ -2,7 +2,7 @@
 //! of Windows media and locate files. One file per on-disk structure:
 //! `tag` (descriptor tag), `anchor` (AVDP), `descriptors` (volume descriptor
 //! sequence: PVD, PD, LVD, TD), `fileset` (FSD), `file_entry` (FE/EFE, short/long
-//! allocation descriptors, embedded data), `directory` (file identifier descriptors).
+//! allocation descriptors, embedded data), `directory` (file identifier descriptors), `long_ad` (long allocation descriptor).
 //!
 //! Not supported (error, never a guess): logical block sizes other than 2048,
 //! partition maps of type 2 (virtual, sparable, metadata), extended allocation
@@ -13,34 +13,17 @@ pub mod descriptors;
 pub mod directory;
 pub mod file_entry;
 pub mod fileset;
+pub mod long_ad;
 pub mod tag;
 
-use super::{DirEntry, Kind, Node, SECTOR, read_extents};
+pub use long_ad::LongAd;
+
+use super::node::{DirEntry, Kind, Node, SECTOR, read_extents};
 use crate::error::{Error, Result};
 use crate::source::ReadAt;
 
 /// Sectors after 16 scanned for the volume recognition sequence.
 const VRS_SECTORS: u64 = 64;
-
-/// long_ad (ECMA-167 4/14.14.2): an extent in a given partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LongAd {
-    /// Length in bytes (low 30 bits) and extent type (high 2 bits).
-    pub raw_length: u32,
-    pub block: u32,
-    /// Partition reference number.
-    pub partition: u16,
-}
-
-impl LongAd {
-    pub fn parse(b: &[u8]) -> LongAd {
-        LongAd {
-            raw_length: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-            block: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-            partition: u16::from_le_bytes([b[8], b[9]]),
-        }
-    }
-}
 
 /// Decode d-characters (OSTA CS0): a compression id (8 = one byte per character,
 /// 16 = UTF-16BE) followed by the characters.
@@ -48,7 +31,7 @@ pub fn dchars(b: &[u8]) -> String {
     match b.split_first() {
         None => String::new(),
         Some((16 | 255, rest)) => {
-            let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = crate::bytes::utf16be_units(rest).collect();
             String::from_utf16_lossy(&units)
         }
         Some((_, rest)) => rest.iter().map(|&c| char::from(c)).collect(),

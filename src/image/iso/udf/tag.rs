@@ -4,6 +4,7 @@
 
 use crc::{CRC_16_XMODEM, Crc};
 
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 
 pub const TAG_SIZE: usize = 16;
@@ -32,9 +33,14 @@ pub struct Tag {
     pub location: u32,
 }
 
-fn u16le(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
+/// Tag fields (ECMA-167 3/7.2).
+const IDENT: usize = 0;
+const VERSION: usize = 2;
+const CHECKSUM: usize = 4;
+const SERIAL: usize = 6;
+const CRC: usize = 8;
+const CRC_LEN: usize = 10;
+const LOCATION: usize = 12;
 
 /// Parse and validate the tag at the start of `buf` (the descriptor's bytes as read,
 /// at absolute offset `offset` of the ISO). `location` is the block number the
@@ -51,21 +57,28 @@ pub fn parse(
     if buf.len() < TAG_SIZE {
         return Err(Error::Truncated { structure, offset, needed: TAG_SIZE as u64, available: buf.len() as u64 });
     }
-    let ident = u16le(buf, 0);
+    let f = Fields::new(buf, structure, offset);
+    let ident = f.u16(IDENT)?;
     if !want.contains(&ident) {
         let names: Vec<String> = want.iter().map(u16::to_string).collect();
         return Err(Error::invalid(structure, offset, "tag identifier", names.join(" or "), ident.to_string()));
     }
-    let sum = buf[..TAG_SIZE].iter().enumerate().filter(|(i, _)| *i != 4).fold(0u8, |s, (_, b)| s.wrapping_add(*b));
-    if sum != buf[4] {
-        return Err(Error::invalid(structure, offset, "tag checksum", sum.to_string(), buf[4].to_string()));
+    let recorded = f.u8(CHECKSUM)?;
+    let sum = f
+        .bytes(0, TAG_SIZE)?
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != CHECKSUM)
+        .fold(0u8, |s, (_, b)| s.wrapping_add(*b));
+    if sum != recorded {
+        return Err(Error::invalid(structure, offset, "tag checksum", sum.to_string(), recorded.to_string()));
     }
     let tag = Tag {
         ident,
-        version: u16le(buf, 2),
-        serial: u16le(buf, 6),
-        crc_len: u16le(buf, 10),
-        location: u32::from_le_bytes([buf[12], buf[13], buf[14], buf[15]]),
+        version: f.u16(VERSION)?,
+        serial: f.u16(SERIAL)?,
+        crc_len: f.u16(CRC_LEN)?,
+        location: f.u32(LOCATION)?,
     };
     if let Some(want) = location.filter(|l| *l != tag.location) {
         return Err(Error::invalid(structure, offset, "tag location", want.to_string(), tag.location.to_string()));
@@ -74,14 +87,15 @@ pub fn parse(
     if end > buf.len() {
         return Err(Error::Truncated { structure, offset, needed: end as u64, available: buf.len() as u64 });
     }
-    let crc = CRC16.checksum(&buf[TAG_SIZE..end]);
-    if crc != u16le(buf, 8) {
+    let crc = CRC16.checksum(f.bytes(TAG_SIZE, end - TAG_SIZE)?);
+    let recorded = f.u16(CRC)?;
+    if crc != recorded {
         return Err(Error::invalid(
             structure,
             offset,
             "descriptor CRC",
             format!("{crc:#06x}"),
-            format!("{:#06x}", u16le(buf, 8)),
+            format!("{recorded:#06x}"),
         ));
     }
     Ok(tag)
