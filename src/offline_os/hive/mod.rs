@@ -11,9 +11,15 @@
 pub mod base_block;
 pub mod cell;
 pub mod db;
+pub mod dirty_vector;
 pub mod hbin;
+pub mod hvle;
 pub mod list;
+pub mod log;
+pub mod marvin32;
 pub mod nk;
+pub mod overlay;
+pub mod replay;
 pub mod vk;
 
 use std::path::Path;

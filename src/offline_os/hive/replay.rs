@@ -1,0 +1,459 @@
+//! Opening a hive as Windows would load it: when the base block says the hive is dirty
+//! (its two sequence numbers differ), the transaction logs beside it (`NAME.LOG1`,
+//! `NAME.LOG2`, and `NAME.LOG` for the single-log scheme) are replayed in memory over
+//! the primary file, which is opened read-only and never written, nor are the logs.
+//!
+//! Following the public registry file format specification:
+//! - **HvLE logs** (Windows 8.1+): both logs are used, the one with the earlier entries
+//!   first. The first entry applied must carry the sequence number in its log's base
+//!   block, not below the hive's secondary sequence number; each following entry the
+//!   next number, and the next log must go on with the number after the last applied.
+//!   An entry that fails its Marvin32 hashes, is truncated, has a bad size or hive bins
+//!   data size, or names a page past the hive's end stops the replay there: the entries
+//!   before it stay applied.
+//! - **Dirty-vector logs** (before Windows 8.1): a log is valid when its base block
+//!   checks out and its two sequence numbers are equal, and applies when it was written
+//!   for this state of the hive (same time stamp or same primary sequence number); of
+//!   several, the most recent. Its dirty pages are applied in order; a page that starts
+//!   a hive bin whose header is wrong stops the replay there. A log that announces more
+//!   pages than it holds is not used at all.
+//!
+//! Whatever happens, the outcome is a [`HiveRecovery`] that says what was done and why,
+//! never a failure: a dirty hive whose logs are absent or unusable is read as it is on
+//! disk, with a notice that its facts may be stale.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::base_block::{self, compute_checksum};
+use super::dirty_vector::{self, DirtyVector};
+use super::hvle::{self, Slot};
+use super::log::{self, LogFormat, LogHeader};
+use super::overlay::Overlay;
+use super::{Hive, MAX_HIVE_BYTES, u32_at};
+use crate::error::{Error, Result};
+use crate::source::{FileSource, ReadAt};
+
+/// Log files larger than this are not read (real ones are a few MiB).
+pub const MAX_LOG_BYTES: u64 = 512 << 20;
+/// At most this many log bytes are replayed into memory for one hive, in all.
+pub const MAX_REPLAYED_BYTES: u64 = MAX_HIVE_BYTES;
+/// The log file name suffixes looked for beside a hive, in this order.
+pub const LOG_SUFFIXES: [&str; 3] = [".LOG1", ".LOG2", ".LOG"];
+
+/// A hive opened with its transaction logs applied (when it needed them).
+pub type RecoveredHive = Hive<Overlay<FileSource>>;
+
+/// The state of a hive as read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HiveState {
+    /// The base block's sequence numbers agree: nothing to replay.
+    Clean,
+    /// Dirty, and at least one page of its transaction logs was applied.
+    Recovered,
+    /// Dirty, and no log could be applied: read as it is on disk (facts may be stale).
+    Dirty,
+}
+
+impl HiveState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HiveState::Clean => "clean",
+            HiveState::Recovered => "recovered",
+            HiveState::Dirty => "dirty",
+        }
+    }
+}
+
+/// What happened to one hive's transaction logs.
+#[derive(Debug, Clone, Serialize)]
+pub struct HiveRecovery {
+    /// "SOFTWARE", "SYSTEM".
+    pub hive: String,
+    pub path: String,
+    pub state: HiveState,
+    /// The primary file's base block sequence numbers.
+    pub primary_sequence: u32,
+    pub secondary_sequence: u32,
+    /// The format of the logs applied (or looked at).
+    pub log_format: Option<LogFormat>,
+    /// The log files whose pages were applied, in the order applied.
+    pub logs_applied: Vec<String>,
+    /// HvLE entries applied (0 for dirty-vector logs).
+    pub entries_applied: u32,
+    /// Pages applied: HvLE page references, or 512-byte dirty-vector pages.
+    pub pages_applied: u64,
+    pub bytes_applied: u64,
+    /// The sequence number the hive has after replay (HvLE logs).
+    pub sequence_after: Option<u32>,
+    /// Why the replay stopped before the end of the logs, when it did.
+    pub stopped: Option<String>,
+    /// Each log file looked at and why it was or was not used.
+    pub notes: Vec<String>,
+}
+
+impl HiveRecovery {
+    /// One line for reports and logs.
+    pub fn summary(&self) -> String {
+        let mut s = match self.state {
+            HiveState::Clean => format!("{}: clean", self.hive),
+            HiveState::Recovered => {
+                let entries = if self.entries_applied > 0 {
+                    format!(
+                        " in {} log entr{}",
+                        self.entries_applied,
+                        if self.entries_applied == 1 { "y" } else { "ies" }
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{}: dirty, logs applied ({} page{}{entries} from {})",
+                    self.hive,
+                    self.pages_applied,
+                    if self.pages_applied == 1 { "" } else { "s" },
+                    self.logs_applied.join(", ")
+                )
+            }
+            HiveState::Dirty => format!(
+                "{}: dirty (sequence numbers {} and {} differ), logs absent or unusable: read as on disk, recent changes may be missing (facts may be stale)",
+                self.hive, self.primary_sequence, self.secondary_sequence
+            ),
+        };
+        if let Some(why) = &self.stopped {
+            s.push_str(&format!("; replay stopped: {why}"));
+        }
+        if self.state != HiveState::Clean && !self.notes.is_empty() {
+            s.push_str(&format!(" [{}]", self.notes.join("; ")));
+        }
+        s
+    }
+
+    /// Whether the report should warn: a dirty hive read without its logs, or a replay
+    /// that stopped short.
+    pub fn needs_notice(&self) -> bool {
+        self.state == HiveState::Dirty || self.stopped.is_some()
+    }
+}
+
+/// Open the hive at `path` (named `hive` in messages), replaying its transaction logs in
+/// memory when it is dirty. Errors only for what [`Hive::open`] refuses too (a missing,
+/// unreadable or damaged primary file); log problems end up in the returned notes.
+pub fn open(path: &Path, hive: &str) -> Result<(RecoveredHive, HiveRecovery)> {
+    let shown = path.display().to_string();
+    let in_file = |e: Error| e.in_file(shown.clone());
+    let first = Hive::new(Overlay::new(FileSource::open(path)?)).map_err(in_file)?;
+    let mut rec = HiveRecovery {
+        hive: hive.to_string(),
+        path: shown.clone(),
+        state: HiveState::Clean,
+        primary_sequence: first.base.primary_sequence,
+        secondary_sequence: first.base.secondary_sequence,
+        log_format: None,
+        logs_applied: Vec::new(),
+        entries_applied: 0,
+        pages_applied: 0,
+        bytes_applied: 0,
+        sequence_after: None,
+        stopped: None,
+        notes: Vec::new(),
+    };
+    if first.base.primary_sequence == first.base.secondary_sequence {
+        return Ok((first, rec));
+    }
+    rec.state = HiveState::Dirty;
+    let base = first.base.clone();
+    let mut overlay = first.src;
+    let mut raw = [0u8; base_block::SIZE];
+    overlay.read_exact_at(0, &mut raw).map_err(in_file)?;
+    let logs = find_logs(path, &mut rec.notes);
+    let new: Vec<&LogFile> = logs.iter().filter(|l| l.header.format == LogFormat::LogEntries).collect();
+    let old: Vec<&LogFile> = logs.iter().filter(|l| l.header.format == LogFormat::DirtyVector).collect();
+    if !new.is_empty() {
+        rec.log_format = Some(LogFormat::LogEntries);
+        for l in &old {
+            rec.notes.push(format!("{}: a dirty-vector log beside HvLE logs: not used", l.name));
+        }
+        replay_entries(&new, &base, &mut raw, &mut overlay, &mut rec);
+    } else if !old.is_empty() {
+        rec.log_format = Some(LogFormat::DirtyVector);
+        replay_dirty_vector(&old, &base, &raw, &mut raw.clone(), &mut overlay, &mut rec);
+    } else if logs.is_empty() && rec.notes.is_empty() {
+        rec.notes.push(format!("no {} found beside the hive", LOG_SUFFIXES.map(|s| format!("{hive}{s}")).join(", ")));
+    }
+    if rec.pages_applied == 0 {
+        rec.state = HiveState::Dirty;
+        return Ok((as_on_disk(path, &shown)?, rec));
+    }
+    match Hive::new(overlay) {
+        Ok(h) => {
+            rec.state = HiveState::Recovered;
+            Ok((h, rec))
+        }
+        Err(e) => {
+            rec.notes.push(format!("the replayed hive is unreadable ({e}): logs not applied"));
+            rec.state = HiveState::Dirty;
+            rec.logs_applied.clear();
+            (rec.entries_applied, rec.pages_applied, rec.bytes_applied, rec.sequence_after) = (0, 0, 0, None);
+            rec.stopped = None;
+            Ok((as_on_disk(path, &shown)?, rec))
+        }
+    }
+}
+
+/// The primary file read as it is, without the reader's own "dirty" warning (the
+/// recovery notice says it, with the reason).
+fn as_on_disk(path: &Path, shown: &str) -> Result<RecoveredHive> {
+    let mut h = Hive::new(Overlay::new(FileSource::open(path)?)).map_err(|e| e.in_file(shown.to_string()))?;
+    h.warnings.retain(|w| !w.starts_with("hive is dirty"));
+    Ok(h)
+}
+
+struct LogFile {
+    name: String,
+    src: FileSource,
+    header: LogHeader,
+}
+
+/// The log files beside `path` with a usable base block; a note for each one found
+/// but unusable.
+fn find_logs(path: &Path, notes: &mut Vec<String>) -> Vec<LogFile> {
+    let mut out = Vec::new();
+    for p in log_paths(path) {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match open_log(&p) {
+            Ok(header_and_src) => {
+                let (header, src) = header_and_src;
+                out.push(LogFile { name, src, header });
+            }
+            Err(why) => notes.push(format!("{name}: {why}")),
+        }
+    }
+    out
+}
+
+/// `NAME.LOG1`, `NAME.LOG2`, `NAME.LOG` beside the hive, found case-insensitively.
+pub fn log_paths(path: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(file)) = (path.parent(), path.file_name()) else { return Vec::new() };
+    let file = file.to_string_lossy();
+    let entries: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
+    LOG_SUFFIXES
+        .iter()
+        .filter_map(|suffix| {
+            let want = format!("{file}{suffix}");
+            let exact = dir.join(&want);
+            if exact.is_file() {
+                return Some(exact);
+            }
+            entries
+                .iter()
+                .find(|p| p.is_file() && p.file_name().is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(&want)))
+                .cloned()
+        })
+        .collect()
+}
+
+fn open_log(p: &Path) -> std::result::Result<(LogHeader, FileSource), String> {
+    let src = FileSource::open(p).map_err(|e| e.to_string())?;
+    if src.is_empty() {
+        return Err("empty".into());
+    }
+    if src.len() > MAX_LOG_BYTES {
+        return Err(format!("{} bytes, larger than the {MAX_LOG_BYTES} bytes read", src.len()));
+    }
+    let mut b = [0u8; log::SIZE];
+    crate::source::check_range("regf log base block", 0, log::SIZE as u64, src.len()).map_err(|e| e.to_string())?;
+    src.read_exact_at(0, &mut b).map_err(|e| e.to_string())?;
+    let header = LogHeader::parse(&b).map_err(|e| e.to_string())?;
+    Ok((header, src))
+}
+
+fn replay_entries(
+    logs: &[&LogFile],
+    base: &base_block::BaseBlock,
+    raw: &mut [u8; base_block::SIZE],
+    overlay: &mut Overlay<FileSource>,
+    rec: &mut HiveRecovery,
+) {
+    let mut logs = logs.to_vec();
+    logs.sort_by_key(|l| l.header.primary_sequence);
+    let mut next: Option<u32> = None;
+    let mut last: Option<(u32, u32, u32)> = None; // sequence, data size, flags
+    for log in logs {
+        let start = log.header.primary_sequence;
+        match next {
+            Some(n) if start != n => {
+                rec.notes.push(format!("{}: starts at sequence number {start}, not {n}: not applied", log.name));
+                continue;
+            }
+            None if start < base.secondary_sequence => {
+                rec.notes.push(format!(
+                    "{}: its entries (from sequence number {start}) are older than the hive ({}): not applied",
+                    log.name, base.secondary_sequence
+                ));
+                continue;
+            }
+            _ => {}
+        }
+        let mut expect = start;
+        let mut at = log::SIZE as u64;
+        let mut applied_here = 0u32;
+        let stop = loop {
+            let entry = match hvle::read(&log.src, at) {
+                Ok(Slot::End) => break None,
+                Ok(Slot::Entry(e)) => e,
+                Err(e) => break Some(format!("{}: {e}", log.name)),
+            };
+            if entry.sequence != expect {
+                if applied_here > 0 && entry.sequence < expect {
+                    break None; // an older entry left from before: the end of this log's news
+                }
+                break Some(format!(
+                    "{}: log entry at offset {at} has sequence number {}, expected {expect}",
+                    log.name, entry.sequence
+                ));
+            }
+            let replayed = rec.bytes_applied.saturating_add(u64::from(entry.size));
+            if replayed > MAX_REPLAYED_BYTES {
+                break Some(format!("{}: more than {MAX_REPLAYED_BYTES} bytes of log entries", log.name));
+            }
+            for p in &entry.pages {
+                overlay.write(base_block::SIZE as u64 + u64::from(p.hive_offset), entry.page_data(p));
+                rec.pages_applied += 1;
+                rec.bytes_applied += u64::from(p.size);
+            }
+            overlay.grow_to(base_block::SIZE as u64 + u64::from(entry.hive_bins_data_size));
+            last = Some((entry.sequence, entry.hive_bins_data_size, entry.flags));
+            rec.entries_applied += 1;
+            applied_here += 1;
+            at += u64::from(entry.size);
+            match expect.checked_add(1) {
+                Some(n) => expect = n,
+                None => break None,
+            }
+        };
+        if applied_here > 0 {
+            rec.logs_applied.push(log.name.clone());
+            next = Some(expect);
+        } else if stop.is_none() {
+            rec.notes.push(format!("{}: no log entries", log.name));
+        }
+        if let Some(why) = stop {
+            if applied_here > 0 {
+                rec.stopped = Some(why);
+            } else {
+                rec.notes.push(why);
+            }
+        }
+    }
+    if let Some((seq, size, flags)) = last {
+        raw[4..8].copy_from_slice(&seq.to_le_bytes());
+        raw[8..12].copy_from_slice(&seq.to_le_bytes());
+        raw[40..44].copy_from_slice(&size.to_le_bytes());
+        let kept = u32_at(raw, 144) & !1;
+        raw[144..148].copy_from_slice(&(kept | (flags & 1)).to_le_bytes());
+        let sum = compute_checksum(raw);
+        raw[508..512].copy_from_slice(&sum.to_le_bytes());
+        overlay.write(0, raw);
+        rec.sequence_after = Some(seq);
+    }
+}
+
+fn replay_dirty_vector(
+    logs: &[&LogFile],
+    base: &base_block::BaseBlock,
+    primary_raw: &[u8; base_block::SIZE],
+    raw: &mut [u8; base_block::SIZE],
+    overlay: &mut Overlay<FileSource>,
+    rec: &mut HiveRecovery,
+) {
+    let primary_time = u64::from(u32_at(primary_raw, 12)) | (u64::from(u32_at(primary_raw, 16)) << 32);
+    let mut chosen: Option<&LogFile> = None;
+    for l in logs {
+        let h = &l.header;
+        if h.primary_sequence != h.secondary_sequence {
+            rec.notes.push(format!(
+                "{}: its sequence numbers {} and {} differ (the log was not completely written): not applied",
+                l.name, h.primary_sequence, h.secondary_sequence
+            ));
+            continue;
+        }
+        if h.timestamp != primary_time && h.primary_sequence != base.primary_sequence {
+            rec.notes.push(format!(
+                "{}: written for another state of the hive (time stamp and sequence number {} differ from the hive's {}): not applied",
+                l.name, h.primary_sequence, base.primary_sequence
+            ));
+            continue;
+        }
+        if chosen.is_none_or(|c| h.timestamp > c.header.timestamp) {
+            if let Some(c) = chosen {
+                rec.notes.push(format!("{}: older than {}: not applied", c.name, l.name));
+            }
+            chosen = Some(l);
+        } else {
+            rec.notes.push(format!("{}: not more recent than {}: not applied", l.name, chosen.map_or("", |c| &c.name)));
+        }
+    }
+    let Some(l) = chosen else { return };
+    let size = l.header.hive_bins_data_size;
+    if let Err(e) = log::validate_data_size(size, "regf log base block", 40) {
+        rec.notes.push(format!("{}: {e}", l.name));
+        return;
+    }
+    let vector = match DirtyVector::read(&l.src, size) {
+        Ok(v) => v,
+        Err(e) => {
+            rec.notes.push(format!("{}: {e}: not applied", l.name));
+            return;
+        }
+    };
+    let mut page = [0u8; dirty_vector::PAGE as usize];
+    for p in vector.pages() {
+        if let Err(e) = l.src.read_exact_at(p.log_offset, &mut page) {
+            rec.stopped = Some(format!("{}: {e}", l.name));
+            break;
+        }
+        if let Some(why) = bad_bin_header(&page, p.hive_offset, size) {
+            rec.stopped = Some(format!("{}: dirty page at log offset {}: {why}", l.name, p.log_offset));
+            break;
+        }
+        overlay.write(base_block::SIZE as u64 + p.hive_offset, &page);
+        rec.pages_applied += 1;
+        rec.bytes_applied += dirty_vector::PAGE;
+    }
+    if rec.pages_applied == 0 {
+        if rec.stopped.is_none() {
+            rec.notes.push(format!("{}: no dirty pages", l.name));
+        } else if let Some(why) = rec.stopped.take() {
+            rec.notes.push(why);
+        }
+        return;
+    }
+    rec.logs_applied.push(l.name.clone());
+    overlay.grow_to(base_block::SIZE as u64 + u64::from(size));
+    let seq = u32_at(raw, 4);
+    raw[8..12].copy_from_slice(&seq.to_le_bytes());
+    raw[40..44].copy_from_slice(&size.to_le_bytes());
+    let sum = compute_checksum(raw);
+    raw[508..512].copy_from_slice(&sum.to_le_bytes());
+    overlay.write(0, raw);
+}
+
+/// A dirty page that starts a hive bin must carry a sound bin header: signature, its own
+/// offset, and a size of whole 4 KiB pages inside the hive bins data.
+fn bad_bin_header(page: &[u8], hive_offset: u64, data_size: u32) -> Option<String> {
+    if hive_offset % 4096 != 0 || page.get(0..4) != Some(b"hbin".as_slice()) {
+        return None;
+    }
+    let (offset, size) = (u64::from(u32_at(page, 4)), u64::from(u32_at(page, 8)));
+    if offset != hive_offset {
+        return Some(format!("hive bin at {hive_offset:#x} says it is at {offset:#x}"));
+    }
+    if size < 4096 || size % 4096 != 0 || hive_offset + size > u64::from(data_size) {
+        return Some(format!("hive bin at {hive_offset:#x} has size {size}"));
+    }
+    None
+}
