@@ -7,6 +7,7 @@ mod firmware_parsers;
 mod firmware_qemu;
 mod gate;
 mod gate_cases;
+mod hive_logs;
 mod inspect_damaged;
 mod inspect_reads_little;
 mod inspect_wimlib;

@@ -125,8 +125,15 @@ impl HiveRecovery {
         if let Some(why) = &self.stopped {
             s.push_str(&format!("; replay stopped: {why}"));
         }
-        if self.state != HiveState::Clean && !self.notes.is_empty() {
-            s.push_str(&format!(" [{}]", self.notes.join("; ")));
+        // Why logs were not used; an empty LOG2 beside a LOG1 that was applied is normal.
+        let notes: Vec<&str> = self
+            .notes
+            .iter()
+            .map(String::as_str)
+            .filter(|n| self.state == HiveState::Dirty || !n.ends_with(": empty"))
+            .collect();
+        if self.state != HiveState::Clean && !notes.is_empty() {
+            s.push_str(&format!(" [{}]", notes.join("; ")));
         }
         s
     }
