@@ -345,11 +345,16 @@ fn replay_entries(
         if applied_here > 0 {
             rec.logs_applied.push(log.name.clone());
             next = Some(expect);
-        } else if stop.is_none() {
+        } else if next.is_none() {
+            // Nothing applied from the log with the earliest entries: a later log may
+            // not be applied over the gap; it must start where this one did.
+            next = Some(start);
+        }
+        if applied_here == 0 && stop.is_none() {
             rec.notes.push(format!("{}: no log entries", log.name));
         }
         if let Some(why) = stop {
-            if applied_here > 0 {
+            if rec.entries_applied > 0 {
                 rec.stopped = Some(why);
             } else {
                 rec.notes.push(why);
