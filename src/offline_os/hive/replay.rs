@@ -23,6 +23,7 @@
 //! disk, with a notice that its facts may be stale.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -32,7 +33,7 @@ use super::hvle::{self, Slot};
 use super::log::{self, LogFormat, LogHeader};
 use super::overlay::Overlay;
 use super::{Hive, MAX_HIVE_BYTES, u32_at};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::source::{FileSource, ReadAt};
 
 /// Log files larger than this are not read (real ones are a few MiB).
@@ -43,7 +44,7 @@ pub const MAX_REPLAYED_BYTES: u64 = MAX_HIVE_BYTES;
 pub const LOG_SUFFIXES: [&str; 3] = [".LOG1", ".LOG2", ".LOG"];
 
 /// A hive opened with its transaction logs applied (when it needed them).
-pub type RecoveredHive = Hive<Overlay<FileSource>>;
+pub type RecoveredHive = Hive<Overlay<Arc<FileSource>>>;
 
 /// The state of a hive as read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -150,11 +151,36 @@ impl HiveRecovery {
 /// unreadable or damaged primary file); log problems end up in the returned notes.
 pub fn open(path: &Path, hive: &str) -> Result<(RecoveredHive, HiveRecovery)> {
     let shown = path.display().to_string();
-    let in_file = |e: Error| e.in_file(shown.clone());
-    let first = Hive::new(Overlay::new(FileSource::open(path)?)).map_err(in_file)?;
+    let primary = FileSource::open(path)?;
+    let logs = || {
+        log_paths(path)
+            .into_iter()
+            .map(|p| {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let src = FileSource::open(&p).map(|f| Box::new(f) as Box<dyn ReadAt>);
+                (name, src)
+            })
+            .collect()
+    };
+    recover(primary, logs, hive, &shown).map_err(|e| e.in_file(shown.clone()))
+}
+
+/// A log file: its name, and its bytes or why they could not be opened.
+pub type LogSource = (String, Result<Box<dyn ReadAt>>);
+
+/// [`open`] over any sources: the primary hive, and a function giving the log files
+/// (called only when the hive is dirty). `shown` names the primary in the report.
+pub fn recover<S: ReadAt>(
+    primary: S,
+    logs: impl FnOnce() -> Vec<LogSource>,
+    hive: &str,
+    shown: &str,
+) -> Result<(Hive<Overlay<Arc<S>>>, HiveRecovery)> {
+    let primary = Arc::new(primary);
+    let first = Hive::new(Overlay::new(Arc::clone(&primary)))?;
     let mut rec = HiveRecovery {
         hive: hive.to_string(),
-        path: shown.clone(),
+        path: shown.to_string(),
         state: HiveState::Clean,
         primary_sequence: first.base.primary_sequence,
         secondary_sequence: first.base.secondary_sequence,
@@ -174,8 +200,10 @@ pub fn open(path: &Path, hive: &str) -> Result<(RecoveredHive, HiveRecovery)> {
     let base = first.base.clone();
     let mut overlay = first.src;
     let mut raw = [0u8; base_block::SIZE];
-    overlay.read_exact_at(0, &mut raw).map_err(in_file)?;
-    let logs = find_logs(path, &mut rec.notes);
+    overlay.read_exact_at(0, &mut raw)?;
+    let found = logs();
+    let none_found = found.is_empty();
+    let logs = usable_logs(found, &mut rec.notes);
     let new: Vec<&LogFile> = logs.iter().filter(|l| l.header.format == LogFormat::LogEntries).collect();
     let old: Vec<&LogFile> = logs.iter().filter(|l| l.header.format == LogFormat::DirtyVector).collect();
     if !new.is_empty() {
@@ -186,13 +214,13 @@ pub fn open(path: &Path, hive: &str) -> Result<(RecoveredHive, HiveRecovery)> {
         replay_entries(&new, &base, &mut raw, &mut overlay, &mut rec);
     } else if !old.is_empty() {
         rec.log_format = Some(LogFormat::DirtyVector);
-        replay_dirty_vector(&old, &base, &raw, &mut raw.clone(), &mut overlay, &mut rec);
-    } else if logs.is_empty() && rec.notes.is_empty() {
+        replay_dirty_vector(&old, &base, &mut raw, &mut overlay, &mut rec);
+    } else if none_found {
         rec.notes.push(format!("no {} found beside the hive", LOG_SUFFIXES.map(|s| format!("{hive}{s}")).join(", ")));
     }
     if rec.pages_applied == 0 {
         rec.state = HiveState::Dirty;
-        return Ok((as_on_disk(path, &shown)?, rec));
+        return Ok((as_on_disk(primary)?, rec));
     }
     match Hive::new(overlay) {
         Ok(h) => {
@@ -205,36 +233,31 @@ pub fn open(path: &Path, hive: &str) -> Result<(RecoveredHive, HiveRecovery)> {
             rec.logs_applied.clear();
             (rec.entries_applied, rec.pages_applied, rec.bytes_applied, rec.sequence_after) = (0, 0, 0, None);
             rec.stopped = None;
-            Ok((as_on_disk(path, &shown)?, rec))
+            Ok((as_on_disk(primary)?, rec))
         }
     }
 }
 
 /// The primary file read as it is, without the reader's own "dirty" warning (the
 /// recovery notice says it, with the reason).
-fn as_on_disk(path: &Path, shown: &str) -> Result<RecoveredHive> {
-    let mut h = Hive::new(Overlay::new(FileSource::open(path)?)).map_err(|e| e.in_file(shown.to_string()))?;
+fn as_on_disk<S: ReadAt>(primary: Arc<S>) -> Result<Hive<Overlay<Arc<S>>>> {
+    let mut h = Hive::new(Overlay::new(primary))?;
     h.warnings.retain(|w| !w.starts_with("hive is dirty"));
     Ok(h)
 }
 
 struct LogFile {
     name: String,
-    src: FileSource,
+    src: Box<dyn ReadAt>,
     header: LogHeader,
 }
 
-/// The log files beside `path` with a usable base block; a note for each one found
-/// but unusable.
-fn find_logs(path: &Path, notes: &mut Vec<String>) -> Vec<LogFile> {
+/// The logs with a usable base block; a note for each one found but unusable.
+fn usable_logs(found: Vec<LogSource>, notes: &mut Vec<String>) -> Vec<LogFile> {
     let mut out = Vec::new();
-    for p in log_paths(path) {
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        match open_log(&p) {
-            Ok(header_and_src) => {
-                let (header, src) = header_and_src;
-                out.push(LogFile { name, src, header });
-            }
+    for (name, src) in found {
+        match src.map_err(|e| e.to_string()).and_then(check_log) {
+            Ok((header, src)) => out.push(LogFile { name, src, header }),
             Err(why) => notes.push(format!("{name}: {why}")),
         }
     }
@@ -263,8 +286,7 @@ pub fn log_paths(path: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn open_log(p: &Path) -> std::result::Result<(LogHeader, FileSource), String> {
-    let src = FileSource::open(p).map_err(|e| e.to_string())?;
+fn check_log(src: Box<dyn ReadAt>) -> std::result::Result<(LogHeader, Box<dyn ReadAt>), String> {
     if src.is_empty() {
         return Err("empty".into());
     }
@@ -282,7 +304,7 @@ fn replay_entries(
     logs: &[&LogFile],
     base: &base_block::BaseBlock,
     raw: &mut [u8; base_block::SIZE],
-    overlay: &mut Overlay<FileSource>,
+    overlay: &mut Overlay<impl ReadAt>,
     rec: &mut HiveRecovery,
 ) {
     let mut logs = logs.to_vec();
@@ -377,12 +399,11 @@ fn replay_entries(
 fn replay_dirty_vector(
     logs: &[&LogFile],
     base: &base_block::BaseBlock,
-    primary_raw: &[u8; base_block::SIZE],
     raw: &mut [u8; base_block::SIZE],
-    overlay: &mut Overlay<FileSource>,
+    overlay: &mut Overlay<impl ReadAt>,
     rec: &mut HiveRecovery,
 ) {
-    let primary_time = u64::from(u32_at(primary_raw, 12)) | (u64::from(u32_at(primary_raw, 16)) << 32);
+    let primary_time = u64::from(u32_at(raw, 12)) | (u64::from(u32_at(raw, 16)) << 32);
     let mut chosen: Option<&LogFile> = None;
     for l in logs {
         let h = &l.header;
