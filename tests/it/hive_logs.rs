@@ -367,3 +367,57 @@ fn the_report_the_json_and_the_cmtrace_log_say_what_was_done() {
     assert_eq!(v["licensed"]["offline_os"]["current_build"], 22631);
     assert_eq!(v["licensed"]["offline_os"]["install_language"], "en-US");
 }
+
+/// regipy (an independent registry reader, installed from the package registry into
+/// target/test-cache at test time) replays the same HvLE log: its restored hive bins
+/// must equal ours byte for byte, and its reader must find the new value.
+///
+/// regipy refuses pages past the primary file's end (it does not grow the hive), so the
+/// primary is given zero padding up to the replayed size first: padding after the last
+/// hive bin is allowed, and our reader must give the same answer with or without it.
+#[test]
+fn regipy_replays_the_hvle_log_to_the_same_bytes() {
+    use oemgate::offline_os::hive::replay;
+    use oemgate::source::ReadAt;
+    let cache = crate::common::root().join("target/test-cache/regipy-6.5.0");
+    if !cache.join("regipy/recovery.py").is_file() {
+        let out = std::process::Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
+            .arg(&cache)
+            .arg("regipy==6.5.0")
+            .output()
+            .expect("python3 -m pip (needs python3 with pip)");
+        assert!(out.status.success(), "pip install regipy failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let t = copy_root("dirty-hvle", |n| ["SOFTWARE", "SYSTEM", "SYSTEM.LOG1"].contains(&n));
+    let (ours, rec) = replay::open(&cfg(&t, "SYSTEM"), "SYSTEM").unwrap();
+    assert_eq!(rec.state, HiveState::Recovered);
+    let size = ours.base.hive_bins_data_size as usize;
+    edit(&t, "SYSTEM", |b| b.resize(4096 + size, 0));
+    let (padded, _) = replay::open(&cfg(&t, "SYSTEM"), "SYSTEM").unwrap();
+    let mut mine = vec![0u8; size];
+    ours.source().read_exact_at(4096, &mut mine).unwrap();
+    let mut mine_padded = vec![0u8; size];
+    padded.source().read_exact_at(4096, &mut mine_padded).unwrap();
+    assert!(mine == mine_padded, "padding after the last bin changes nothing");
+
+    let restored = t.path().join("SYSTEM.restored");
+    let out = std::process::Command::new("python3")
+        .arg(crate::common::root().join("fixtures/tools/regipy_replay.py"))
+        .arg(&cache)
+        .arg(cfg(&t, "SYSTEM"))
+        .arg(cfg(&t, "SYSTEM.LOG1"))
+        .arg(&restored)
+        .args(["\\ControlSet001\\Control\\Nls\\Language", "InstallLanguage"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "regipy: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["value"], "0407", "{v}");
+    assert_eq!(v["pages"], rec.pages_applied, "{v}");
+    let theirs = std::fs::read(&restored).unwrap();
+    assert!(theirs.len() >= 4096 + size);
+    assert!(theirs[4096..4096 + size] == mine[..], "regipy's restored hive bins differ from ours");
+    let f = read(t.path());
+    assert_eq!(f.install_language.as_deref(), Some("de-DE"));
+}

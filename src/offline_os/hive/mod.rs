@@ -84,6 +84,11 @@ impl<S: ReadAt> Hive<S> {
         Ok(Hive { src, base, warnings, read_bytes: std::cell::Cell::new(0) })
     }
 
+    /// The bytes the hive is read from (after a log replay: the replayed image).
+    pub fn source(&self) -> &S {
+        &self.src
+    }
+
     /// The bytes of the allocated cell at hive-bins-relative `offset` (without the size field).
     /// Fails once the cells read through this hive exceed [`MAX_READ_BYTES`] in all.
     pub fn cell(&self, offset: u32) -> Result<Vec<u8>> {
