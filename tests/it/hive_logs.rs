@@ -421,3 +421,22 @@ fn regipy_replays_the_hvle_log_to_the_same_bytes() {
     let f = read(t.path());
     assert_eq!(f.install_language.as_deref(), Some("de-DE"));
 }
+
+#[test]
+fn an_old_entry_after_the_new_ones_ends_the_log_quietly_even_when_damaged() {
+    // SOFTWARE.LOG2: entry 3, then an entry 1 left from before, here with a broken hash.
+    let t = copy_root("dirty-hvle", |_| true);
+    edit(&t, "SOFTWARE.LOG2", |b| {
+        let first = u32::from_le_bytes(b[516..520].try_into().unwrap()) as usize;
+        let stale = 512 + first;
+        assert_eq!(&b[stale..stale + 4], b"HvLE");
+        assert_eq!(u32::from_le_bytes(b[stale + 12..stale + 16].try_into().unwrap()), 1);
+        let n = b.len();
+        b[n - 1] ^= 0xFF;
+    });
+    let f = read(t.path());
+    assert_new(&f);
+    let sw = hive(&f, "SOFTWARE");
+    assert_eq!((sw.entries_applied, sw.stopped.as_deref()), (2, None), "{sw:#?}");
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+}

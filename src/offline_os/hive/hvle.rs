@@ -66,6 +66,16 @@ pub enum Slot {
     End,
 }
 
+/// The sequence number of the entry that starts at log offset `at`, if one does, read
+/// before anything else is checked: an older entry left after the new ones ends the
+/// replay whatever state the rest of it is in.
+pub fn peek_sequence(src: &dyn ReadAt, at: u64) -> Option<u32> {
+    let mut head = [0u8; 16];
+    at.checked_add(16).filter(|&end| end <= src.len())?;
+    src.read_exact_at(at, &mut head).ok()?;
+    (&head[0..4] == SIGNATURE).then(|| u32_at(&head, 12))
+}
+
 /// Read the entry at log offset `at`. `Ok(Slot::End)` when no `HvLE` signature is there;
 /// an error when an entry starts there but is truncated, inconsistent, or fails its hashes:
 /// replay stops at such an entry, as Windows does.

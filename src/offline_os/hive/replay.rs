@@ -32,14 +32,14 @@ use super::dirty_vector::{self, DirtyVector};
 use super::hvle::{self, Slot};
 use super::log::{self, LogFormat, LogHeader};
 use super::overlay::Overlay;
-use super::{Hive, MAX_HIVE_BYTES, u32_at};
+use super::{Hive, u32_at};
 use crate::error::Result;
 use crate::source::{FileSource, ReadAt};
 
 /// Log files larger than this are not read (real ones are a few MiB).
-pub const MAX_LOG_BYTES: u64 = 512 << 20;
-/// At most this many log bytes are replayed into memory for one hive, in all.
-pub const MAX_REPLAYED_BYTES: u64 = MAX_HIVE_BYTES;
+pub const MAX_LOG_BYTES: u64 = 256 << 20;
+/// At most this many bytes of log entries are replayed into memory for one hive, in all.
+pub const MAX_REPLAYED_BYTES: u64 = 512 << 20;
 /// The log file name suffixes looked for beside a hive, in this order.
 pub const LOG_SUFFIXES: [&str; 3] = [".LOG1", ".LOG2", ".LOG"];
 
@@ -331,6 +331,9 @@ fn replay_entries(
         let mut at = log::SIZE as u64;
         let mut applied_here = 0u32;
         let stop = loop {
+            if applied_here > 0 && hvle::peek_sequence(&log.src, at).is_some_and(|seq| seq < expect) {
+                break None; // an older entry left from before: the end of this log's news
+            }
             let entry = match hvle::read(&log.src, at) {
                 Ok(Slot::End) => break None,
                 Ok(Slot::Entry(e)) => e,
