@@ -440,3 +440,24 @@ fn an_old_entry_after_the_new_ones_ends_the_log_quietly_even_when_damaged() {
     assert_eq!((sw.entries_applied, sw.stopped.as_deref()), (2, None), "{sw:#?}");
     assert!(f.warnings.is_empty(), "{:?}", f.warnings);
 }
+
+#[test]
+fn a_base_block_with_a_bad_checksum_is_taken_from_a_log() {
+    for root in ["dirty-hvle", "dirty-dirt"] {
+        let t = copy_root(root, |_| true);
+        edit(&t, "SYSTEM", |b| b[0x1C0] ^= 0x5A);
+        let f = read(t.path());
+        assert_eq!(f.install_language.as_deref(), Some("de-DE"), "{root}: {:#?}", f.hives);
+        let sys = hive(&f, "SYSTEM");
+        assert_eq!(sys.state, HiveState::Recovered, "{root}");
+        assert_eq!(sys.base_block_from.as_deref(), Some("SYSTEM.LOG1"), "{root}");
+        assert!(sys.summary().contains("its copy in SYSTEM.LOG1 is used"), "{}", sys.summary());
+
+        // Without a log to take it from, the hive is refused as before (exit 4).
+        let t = copy_root(root, |n| !n.starts_with("SYSTEM.LOG"));
+        edit(&t, "SYSTEM", |b| b[0x1C0] ^= 0x5A);
+        let err = offline_os::read(t.path()).unwrap_err();
+        assert!(err.to_string().contains("checksum"), "{err}");
+        assert_eq!(err.exit_code(), oemgate::ExitStatus::BadInput);
+    }
+}

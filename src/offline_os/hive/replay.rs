@@ -78,6 +78,8 @@ pub struct HiveRecovery {
     /// The primary file's base block sequence numbers.
     pub primary_sequence: u32,
     pub secondary_sequence: u32,
+    /// The log whose copy of the base block was used, the hive's own failing its checksum.
+    pub base_block_from: Option<String>,
     /// The format of the logs applied (or looked at).
     pub log_format: Option<LogFormat>,
     /// The log files whose pages were applied, in the order applied.
@@ -98,6 +100,10 @@ pub struct HiveRecovery {
 impl HiveRecovery {
     /// One line for reports and logs.
     pub fn summary(&self) -> String {
+        let why_dirty = match &self.base_block_from {
+            Some(log) => format!("base block checksum wrong, its copy in {log} used"),
+            None => format!("sequence numbers {} and {} differ", self.primary_sequence, self.secondary_sequence),
+        };
         let mut s = match self.state {
             HiveState::Clean => format!("{}: clean", self.hive),
             HiveState::Recovered => {
@@ -119,8 +125,8 @@ impl HiveRecovery {
                 )
             }
             HiveState::Dirty => format!(
-                "{}: dirty (sequence numbers {} and {} differ), logs absent or unusable: read as on disk, recent changes may be missing (facts may be stale)",
-                self.hive, self.primary_sequence, self.secondary_sequence
+                "{}: dirty ({why_dirty}), logs absent or unusable: read as on disk, recent changes may be missing (facts may be stale)",
+                self.hive
             ),
         };
         if let Some(why) = &self.stopped {
@@ -177,13 +183,13 @@ pub fn recover<S: ReadAt>(
     shown: &str,
 ) -> Result<(Hive<Overlay<Arc<S>>>, HiveRecovery)> {
     let primary = Arc::new(primary);
-    let first = Hive::new(Overlay::new(Arc::clone(&primary)))?;
     let mut rec = HiveRecovery {
         hive: hive.to_string(),
         path: shown.to_string(),
         state: HiveState::Clean,
-        primary_sequence: first.base.primary_sequence,
-        secondary_sequence: first.base.secondary_sequence,
+        primary_sequence: 0,
+        secondary_sequence: 0,
+        base_block_from: None,
         log_format: None,
         logs_applied: Vec::new(),
         entries_applied: 0,
@@ -193,17 +199,29 @@ pub fn recover<S: ReadAt>(
         stopped: None,
         notes: Vec::new(),
     };
-    if first.base.primary_sequence == first.base.secondary_sequence {
-        return Ok((first, rec));
-    }
+    let (first, logs) = match Hive::new(Overlay::new(Arc::clone(&primary))) {
+        Ok(h) => {
+            (rec.primary_sequence, rec.secondary_sequence) = (h.base.primary_sequence, h.base.secondary_sequence);
+            if h.base.primary_sequence == h.base.secondary_sequence {
+                return Ok((h, rec));
+            }
+            (h, usable_logs(logs(), &mut rec.notes, hive))
+        }
+        // A base block with a wrong checksum is restored from a log's copy, as Windows does.
+        Err(e) if has_bad_checksum(&*primary) => {
+            let found = usable_logs(logs(), &mut rec.notes, hive);
+            match base_from_log(&primary, found, &mut rec) {
+                Some((h, log)) => (h, vec![log]),
+                None => return Err(e),
+            }
+        }
+        Err(e) => return Err(e),
+    };
     rec.state = HiveState::Dirty;
     let base = first.base.clone();
     let mut overlay = first.src;
     let mut raw = [0u8; base_block::SIZE];
     overlay.read_exact_at(0, &mut raw)?;
-    let found = logs();
-    let none_found = found.is_empty();
-    let logs = usable_logs(found, &mut rec.notes);
     let new: Vec<&LogFile> = logs.iter().filter(|l| l.header.format == LogFormat::LogEntries).collect();
     let old: Vec<&LogFile> = logs.iter().filter(|l| l.header.format == LogFormat::DirtyVector).collect();
     if !new.is_empty() {
@@ -215,11 +233,13 @@ pub fn recover<S: ReadAt>(
     } else if !old.is_empty() {
         rec.log_format = Some(LogFormat::DirtyVector);
         replay_dirty_vector(&old, &base, &mut raw, &mut overlay, &mut rec);
-    } else if none_found {
-        rec.notes.push(format!("no {} found beside the hive", LOG_SUFFIXES.map(|s| format!("{hive}{s}")).join(", ")));
     }
     if rec.pages_applied == 0 {
         rec.state = HiveState::Dirty;
+        if rec.base_block_from.is_some() {
+            // Only the base block came from the log: read with it (the primary's is unusable).
+            return Ok((Hive::new(overlay)?, rec));
+        }
         return Ok((as_on_disk(primary)?, rec));
     }
     match Hive::new(overlay) {
@@ -228,12 +248,61 @@ pub fn recover<S: ReadAt>(
             Ok((h, rec))
         }
         Err(e) => {
+            if rec.base_block_from.is_some() {
+                return Err(e); // and the primary's own base block is unusable
+            }
             rec.notes.push(format!("the replayed hive is unreadable ({e}): logs not applied"));
             rec.state = HiveState::Dirty;
             rec.logs_applied.clear();
             (rec.entries_applied, rec.pages_applied, rec.bytes_applied, rec.sequence_after) = (0, 0, 0, None);
             rec.stopped = None;
             Ok((as_on_disk(primary)?, rec))
+        }
+    }
+}
+
+/// The primary's base block has the regf signature but a checksum that does not hold.
+fn has_bad_checksum(primary: &dyn ReadAt) -> bool {
+    let mut raw = [0u8; 512];
+    primary.len() >= base_block::SIZE as u64
+        && primary.read_exact_at(0, &mut raw).is_ok()
+        && &raw[0..4] == b"regf"
+        && u32_at(&raw, 508) != compute_checksum(&raw)
+}
+
+/// The primary with the base block copy of the log Windows would take it from: the HvLE
+/// log with the latest entries, else the most recent dirty-vector log. `None` when no
+/// log has one or the hive does not open with it.
+fn base_from_log<S: ReadAt>(
+    primary: &Arc<S>,
+    logs: Vec<LogFile>,
+    rec: &mut HiveRecovery,
+) -> Option<(Hive<Overlay<Arc<S>>>, LogFile)> {
+    let pick = logs
+        .into_iter()
+        .max_by_key(|l| (l.header.format == LogFormat::LogEntries, l.header.primary_sequence, l.header.timestamp))?;
+    let mut raw = [0u8; base_block::SIZE];
+    primary.read_exact_at(0, &mut raw).ok()?;
+    pick.src.read_exact_at(0, &mut raw[..log::SIZE]).ok()?;
+    raw[28..32].copy_from_slice(&0u32.to_le_bytes()); // file type: primary
+    let sum = compute_checksum(&raw);
+    raw[508..512].copy_from_slice(&sum.to_le_bytes());
+    let mut overlay = Overlay::new(Arc::clone(primary));
+    overlay.write(0, &raw);
+    // The copy gives the hive bins data size of the hive in memory, which may have grown.
+    if log::validate_data_size(pick.header.hive_bins_data_size, "regf log base block", 40).is_ok() {
+        overlay.grow_to(base_block::SIZE as u64 + u64::from(pick.header.hive_bins_data_size));
+    }
+    match Hive::new(overlay) {
+        Ok(h) => {
+            rec.notes.push(format!("the hive's base block checksum is wrong: its copy in {} is used", pick.name));
+            rec.base_block_from = Some(pick.name.clone());
+            (rec.primary_sequence, rec.secondary_sequence) = (u32_at(&raw, 4), u32_at(&raw, 8));
+            Some((h, pick))
+        }
+        Err(e) => {
+            rec.notes.push(format!("{}: its base block copy does not open the hive: {e}", pick.name));
+            None
         }
     }
 }
@@ -253,7 +322,10 @@ struct LogFile {
 }
 
 /// The logs with a usable base block; a note for each one found but unusable.
-fn usable_logs(found: Vec<LogSource>, notes: &mut Vec<String>) -> Vec<LogFile> {
+fn usable_logs(found: Vec<LogSource>, notes: &mut Vec<String>, hive: &str) -> Vec<LogFile> {
+    if found.is_empty() {
+        notes.push(format!("no {} found beside the hive", LOG_SUFFIXES.map(|s| format!("{hive}{s}")).join(", ")));
+    }
     let mut out = Vec::new();
     for (name, src) in found {
         match src.map_err(|e| e.to_string()).and_then(check_log) {
