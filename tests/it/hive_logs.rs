@@ -461,3 +461,22 @@ fn a_base_block_with_a_bad_checksum_is_taken_from_a_log() {
         assert_eq!(err.exit_code(), oemgate::ExitStatus::BadInput);
     }
 }
+
+#[test]
+fn entries_below_the_hive_sequence_number_are_skipped_and_the_rest_applied() {
+    // The hive says it already holds everything before entry 4: entry 3 (LOG2) is
+    // skipped, entry 4 (LOG1) still continues it and is applied.
+    let t = copy_root("dirty-hvle", |_| true);
+    edit(&t, "SOFTWARE", |b| {
+        b[4..8].copy_from_slice(&5u32.to_le_bytes());
+        b[8..12].copy_from_slice(&4u32.to_le_bytes());
+        let sum = b[..508].chunks_exact(4).fold(0u32, |a, c| a ^ u32::from_le_bytes(c.try_into().unwrap()));
+        b[508..512].copy_from_slice(&sum.to_le_bytes());
+    });
+    let f = read(t.path());
+    assert_eq!(f.product_name.as_deref(), Some("Windows 11 Pro"));
+    let sw = hive(&f, "SOFTWARE");
+    assert_eq!((sw.state, sw.entries_applied, sw.sequence_after), (HiveState::Recovered, 1, Some(4)), "{sw:#?}");
+    assert_eq!(sw.logs_applied, vec!["SOFTWARE.LOG1"]);
+    assert!(sw.notes.iter().any(|n| n.contains("SOFTWARE.LOG2: 1 entry older than the hive")), "{sw:#?}");
+}

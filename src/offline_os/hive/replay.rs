@@ -5,9 +5,10 @@
 //!
 //! Following the public registry file format specification:
 //! - **HvLE logs** (Windows 8.1+): both logs are used, the one with the earlier entries
-//!   first. The first entry applied must carry the sequence number in its log's base
-//!   block, not below the hive's secondary sequence number; each following entry the
-//!   next number, and the next log must go on with the number after the last applied.
+//!   first. A log's first entry must carry the sequence number in its log's base block,
+//!   each following entry the next number, and the next log must go on with the number
+//!   after its predecessor's last; entries below the hive's secondary sequence number
+//!   are already in the hive and are skipped. A later log is never applied over a gap.
 //!   An entry that fails its Marvin32 hashes, is truncated, has a bad size or hive bins
 //!   data size, or names a page past the hive's end stops the replay there: the entries
 //!   before it stay applied.
@@ -17,6 +18,9 @@
 //!   several, the most recent. Its dirty pages are applied in order; a page that starts
 //!   a hive bin whose header is wrong stops the replay there. A log that announces more
 //!   pages than it holds is not used at all.
+//! - A primary base block that fails its checksum is taken from a log's copy (the HvLE
+//!   log with the latest entries, else the most recent dirty-vector log), and only that
+//!   log is replayed.
 //!
 //! Whatever happens, the outcome is a [`HiveRecovery`] that says what was done and why,
 //! never a failure: a dirty hive whose logs are absent or unusable is read as it is on
@@ -385,25 +389,15 @@ fn replay_entries(
     let mut last: Option<(u32, u32, u32)> = None; // sequence, data size, flags
     for log in logs {
         let start = log.header.primary_sequence;
-        match next {
-            Some(n) if start != n => {
-                rec.notes.push(format!("{}: starts at sequence number {start}, not {n}: not applied", log.name));
-                continue;
-            }
-            None if start < base.secondary_sequence => {
-                rec.notes.push(format!(
-                    "{}: its entries (from sequence number {start}) are older than the hive ({}): not applied",
-                    log.name, base.secondary_sequence
-                ));
-                continue;
-            }
-            _ => {}
+        if let Some(n) = next.filter(|&n| n != start) {
+            rec.notes.push(format!("{}: starts at sequence number {start}, not {n}: not applied", log.name));
+            continue;
         }
         let mut expect = start;
         let mut at = log::SIZE as u64;
-        let mut applied_here = 0u32;
+        let (mut applied_here, mut skipped) = (0u32, 0u32);
         let stop = loop {
-            if applied_here > 0 && hvle::peek_sequence(&log.src, at).is_some_and(|seq| seq < expect) {
+            if applied_here + skipped > 0 && hvle::peek_sequence(&log.src, at).is_some_and(|seq| seq < expect) {
                 break None; // an older entry left from before: the end of this log's news
             }
             let entry = match hvle::read(&log.src, at) {
@@ -412,13 +406,17 @@ fn replay_entries(
                 Err(e) => break Some(format!("{}: {e}", log.name)),
             };
             if entry.sequence != expect {
-                if applied_here > 0 && entry.sequence < expect {
-                    break None; // an older entry left from before: the end of this log's news
-                }
                 break Some(format!(
                     "{}: log entry at offset {at} has sequence number {}, expected {expect}",
                     log.name, entry.sequence
                 ));
+            }
+            at += u64::from(entry.size);
+            let Some(after) = expect.checked_add(1) else { break None };
+            expect = after;
+            if next.is_none() && rec.entries_applied == 0 && entry.sequence < base.secondary_sequence {
+                skipped += 1; // already in the hive (below its secondary sequence number)
+                continue;
             }
             let replayed = rec.bytes_applied.saturating_add(u64::from(entry.size));
             if replayed > MAX_REPLAYED_BYTES {
@@ -433,21 +431,27 @@ fn replay_entries(
             last = Some((entry.sequence, entry.hive_bins_data_size, entry.flags));
             rec.entries_applied += 1;
             applied_here += 1;
-            at += u64::from(entry.size);
-            match expect.checked_add(1) {
-                Some(n) => expect = n,
-                None => break None,
-            }
         };
+        if skipped > 0 {
+            rec.notes.push(format!(
+                "{}: {skipped} entr{} older than the hive (sequence numbers {start} to {}, the hive is at {}): not applied",
+                log.name,
+                if skipped == 1 { "y" } else { "ies" },
+                start.saturating_add(skipped - 1),
+                base.secondary_sequence
+            ));
+        }
         if applied_here > 0 {
             rec.logs_applied.push(log.name.clone());
+        }
+        if applied_here + skipped > 0 {
             next = Some(expect);
         } else if next.is_none() {
-            // Nothing applied from the log with the earliest entries: a later log may
-            // not be applied over the gap; it must start where this one did.
+            // Nothing usable in the log with the earliest entries: a later log may not be
+            // applied over the gap; it must start where this one did.
             next = Some(start);
         }
-        if applied_here == 0 && stop.is_none() {
+        if applied_here + skipped == 0 && stop.is_none() {
             rec.notes.push(format!("{}: no log entries", log.name));
         }
         if let Some(why) = stop {
