@@ -20,7 +20,23 @@ put() { # put TARGET FILE...
 put wim "$fx"/images/*.wim "$fx"/images/*.esd "$fx"/images/*.swm
 put iso "$fx"/iso/*.iso
 put acpi $(find "$fx/firmware" -type f ! -name '*.md' ! -name '*.json' ! -name '*.py')
-put hive $(find "$fx/hives" -type f ! -name '*.sh')
+put hive $(find "$fx/hives" -type f ! -name '*.sh' ! -name '*.py' ! -name '*.LOG*')
+
+# Transaction logs: [u32 LE length of LOG1][LOG1][LOG2] of each dirty fixture hive.
+python3 - "$fx/hives" "$c/hive_log" <<'PY'
+import os, struct, sys
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+for root in ("dirty-hvle", "dirty-dirt"):
+    cfg = os.path.join(src, root, "Windows", "System32", "config")
+    for hive in ("SOFTWARE", "SYSTEM"):
+        logs = []
+        for suffix in ("LOG1", "LOG2"):
+            p = os.path.join(cfg, hive + "." + suffix)
+            logs.append(open(p, "rb").read() if os.path.exists(p) else b"")
+        seed = struct.pack("<I", len(logs[0])) + logs[0] + logs[1]
+        open(os.path.join(out, "seed-%s-%s" % (root, hive)), "wb").write(seed)
+PY
 put policy "$fx"/policy/*.toml
 
 # ei.cfg: the fixture ISOs are generated with these (see fixtures/iso/generate.sh);

@@ -219,7 +219,9 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
         report::check::check_table(&licensed, &img, &v, args.licence.verbose, crate::platform::stdout_color())
     };
     print!("{out}");
-    write_log(&args.licence, &report::check::log_entries(&img, &v));
+    let mut entries = report::check::log_entries(&img, &v);
+    entries.extend(report::check::offline_os_log_entries(&licensed));
+    write_log(&args.licence, &entries);
     publish_task_sequence_variables(&verdict_variables(&img, &v), args.licence.verbose);
     Ok(v.exit)
 }

@@ -118,6 +118,7 @@ fn run_match(args: &MatchArgs) -> Result<ExitStatus> {
     for (img, v) in &results {
         entries.extend(report::check::log_entries(img, v).into_iter().take(1));
     }
+    entries.extend(report::check::offline_os_log_entries(&licensed));
     if let Some(s) = &selection {
         entries.push((
             format!("match --select: {}", s.message),

@@ -8,6 +8,7 @@ pub mod lcid;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+pub use hive::replay::{HiveRecovery, HiveState};
 use hive::{Hive, KeyNode};
 
 const CURRENT_VERSION: &str = "Microsoft\\Windows NT\\CurrentVersion";
@@ -35,6 +36,8 @@ pub struct OfflineOsFacts {
     pub control_set: Option<String>,
     /// DigitalProductId is present (the installed key itself is not decoded or shown).
     pub has_digital_product_id: bool,
+    /// Each hive read: clean, dirty with its transaction logs applied, or dirty without.
+    pub hives: Vec<hive::replay::HiveRecovery>,
     pub warnings: Vec<String>,
 }
 
@@ -88,21 +91,32 @@ pub fn read(root: &Path) -> Result<OfflineOsFacts> {
         ui_languages: Vec::new(),
         control_set: None,
         has_digital_product_id: false,
+        hives: Vec::new(),
         warnings: Vec::new(),
     };
     let in_sw = |e: Error| e.in_file(sw_path.display().to_string());
-    let sw = Hive::open(&sw_path)?;
+    let (sw, sw_rec) = hive::replay::open(&sw_path, "SOFTWARE")?;
     facts.warnings.extend(sw.warnings.iter().map(|w| format!("SOFTWARE: {w}")));
+    note_recovery(&mut facts, sw_rec);
     if let Some(cv) = sw.key(CURRENT_VERSION).map_err(in_sw)? {
         read_current_version(&sw, &cv, &mut facts).map_err(in_sw)?;
     } else {
         facts.warnings.push(format!("SOFTWARE: no {CURRENT_VERSION} key"));
     }
     let in_sys = |e: Error| e.in_file(sys_path.display().to_string());
-    let sys = Hive::open(&sys_path)?;
+    let (sys, sys_rec) = hive::replay::open(&sys_path, "SYSTEM")?;
     facts.warnings.extend(sys.warnings.iter().map(|w| format!("SYSTEM: {w}")));
+    note_recovery(&mut facts, sys_rec);
     read_system(&sys, &mut facts).map_err(in_sys)?;
     Ok(facts)
+}
+
+/// Record how a hive was read; a dirty hive read without (all of) its logs also warns.
+fn note_recovery(facts: &mut OfflineOsFacts, rec: hive::replay::HiveRecovery) {
+    if rec.needs_notice() {
+        facts.warnings.push(rec.summary());
+    }
+    facts.hives.push(rec);
 }
 
 fn string_value<S: crate::source::ReadAt>(h: &Hive<S>, k: &KeyNode, name: &str) -> Result<Option<String>> {

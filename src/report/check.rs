@@ -237,11 +237,17 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
     if l.software_assurance.value {
         let _ = writeln!(o, "  {:<10} Software Assurance declared ({})", "VL", l.software_assurance.evidence);
     }
+    // Each installed-Windows hive: clean, dirty with its logs applied, or dirty without
+    // (that last one is also an offline_os warning: shown here once).
+    let hive_lines: Vec<String> = l.offline_os.iter().flat_map(|os| os.hives.iter().map(|h| h.summary())).collect();
+    for h in &hive_lines {
+        let _ = writeln!(o, "  {:<10} {h}", "hive");
+    }
     let notes = l
         .firmware_key
         .iter()
         .flat_map(|k| k.warnings.iter())
-        .chain(l.offline_os.iter().flat_map(|os| os.warnings.iter()));
+        .chain(l.offline_os.iter().flat_map(|os| os.warnings.iter()).filter(|w| !hive_lines.contains(w)));
     for n in notes {
         let _ = writeln!(o, "  {:<10} {n}", "note");
     }
@@ -329,6 +335,18 @@ pub fn match_table(
         }
     }
     o
+}
+
+/// CMTrace entries for the installed Windows' hives: one per hive, a warning when it is
+/// dirty and was read without (all of) its transaction logs.
+pub fn offline_os_log_entries(l: &LicensedFacts) -> Vec<(String, Severity)> {
+    let hives = l.offline_os.iter().flat_map(|os| os.hives.iter());
+    hives
+        .map(|h| {
+            let sev = if h.needs_notice() { Severity::Warning } else { Severity::Info };
+            (format!("installed Windows hive {}", h.summary()), sev)
+        })
+        .collect()
 }
 
 /// CMTrace entries for one verdict: the decision, then each rule that did not pass.

@@ -8,6 +8,7 @@ mod firmware_qemu;
 mod gate;
 mod gate_cases;
 mod golden;
+mod hive_logs;
 mod inspect_damaged;
 mod inspect_reads_little;
 mod inspect_wimlib;

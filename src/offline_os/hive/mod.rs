@@ -11,9 +11,15 @@
 pub mod base_block;
 pub mod cell;
 pub mod db;
+pub mod dirty_vector;
 pub mod hbin;
+pub mod hvle;
 pub mod list;
+pub mod log;
+pub mod marvin32;
 pub mod nk;
+pub mod overlay;
+pub mod replay;
 pub mod vk;
 
 use std::path::Path;
@@ -76,6 +82,11 @@ impl<S: ReadAt> Hive<S> {
             ));
         }
         Ok(Hive { src, base, warnings, read_bytes: std::cell::Cell::new(0) })
+    }
+
+    /// The bytes the hive is read from (after a log replay: the replayed image).
+    pub fn source(&self) -> &S {
+        &self.src
     }
 
     /// The bytes of the allocated cell at hive-bins-relative `offset` (without the size field).
