@@ -6,6 +6,7 @@
 //! never touches bytes; OS-specific code lives in `platform`.
 
 pub mod cli;
+pub mod edition;
 pub mod error;
 pub mod exit;
 pub mod firmware;
