@@ -12,6 +12,7 @@ pub mod exit;
 pub mod firmware;
 pub mod gate;
 pub mod image;
+pub mod machine;
 pub mod offline_os;
 pub mod operator;
 pub mod platform;

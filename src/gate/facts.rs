@@ -109,6 +109,8 @@ pub struct LicensedFacts {
     pub firmware_source: String,
     pub firmware_key: Option<KeyFacts>,
     pub slic: Option<SlicFacts>,
+    /// MSDM/SLIC tables that hold no key or marker (all 0xFF, header only...).
+    pub placeholders: Vec<crate::firmware::Placeholder>,
     pub machine: MachineFacts,
     pub offline_os: Option<OfflineOsFacts>,
 }
@@ -458,6 +460,7 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         firmware_source: fw.source.clone(),
         firmware_key,
         slic: fw.slic.clone(),
+        placeholders: fw.placeholders.clone(),
         machine,
         offline_os: os.cloned(),
     })

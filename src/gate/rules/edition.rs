@@ -39,6 +39,7 @@ pub fn check(i: &Input) -> RuleResult {
                 "licensed edition unknown: the firmware OA3 key's group {} maps to no known edition, and no edition was declared (--licensed-edition or licensed.edition in a policy)",
                 k.group_id.map_or_else(|| "(undecodable)".to_string(), |g| g.to_string())
             ),
+            (None, _) if i.placeholder("MSDM").is_some() => "licensed edition unknown: the firmware's MSDM is a placeholder that holds no OA3 key, and no edition was declared (--licensed-edition or licensed.edition in a policy)".to_string(),
             (None, _) => "licensed edition unknown: no OA3 key in firmware (no MSDM table) and no declaration (--licensed-edition or licensed.edition in a policy)".to_string(),
         };
         if let Some(inst) = &l.installed_edition {
@@ -46,6 +47,9 @@ pub fn check(i: &Input) -> RuleResult {
         }
         let mut r =
             RuleResult::new(ID, Outcome::Unknown, why).with(format!("firmware: {}", l.firmware_source)).with(image_ev);
+        if let Some(p) = i.placeholder("MSDM") {
+            r = r.with(format!("{}: placeholder MSDM ({:?})", p.evidence, p.kind));
+        }
         if let Some(inst) = &l.installed_edition {
             r = r.with(inst.evidence.clone());
         }

@@ -82,6 +82,11 @@ pub struct Input<'a> {
 }
 
 impl Input<'_> {
+    /// The placeholder `table` ("MSDM", "SLIC") of this PC's firmware, if it has one.
+    pub fn placeholder(&self, table: &str) -> Option<&crate::firmware::Placeholder> {
+        self.licensed.placeholders.iter().find(|p| p.table == table)
+    }
+
     pub fn image_evidence(&self) -> String {
         format!("{} index {} (image XML)", self.image.path, self.image.index)
     }
