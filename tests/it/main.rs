@@ -3,6 +3,7 @@
 mod common;
 mod firmware_cli;
 mod firmware_parsers;
+mod firmware_placeholders;
 mod firmware_qemu;
 mod gate;
 mod gate_cases;
