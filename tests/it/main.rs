@@ -2,6 +2,7 @@
 
 mod common;
 mod firmware_cli;
+mod firmware_keygroups;
 mod firmware_parsers;
 mod firmware_placeholders;
 mod firmware_qemu;
