@@ -269,7 +269,13 @@ pub fn declared_facts(decl: &Declaration) -> Result<DeclaredFacts> {
             let id = crate::edition::canonical(&d.value).ok_or_else(|| {
                 bad(d, "edition", "use an EditionID such as Professional, Core, ProfessionalN, ServerStandard")
             })?;
-            Some(declared_fact(d, id.to_string()))
+            // A Windows 8/8.1 edition declares the edition it entitles today.
+            let ent = crate::edition::entitled(id).map_err(|why| bad(d, "edition the rules can compare", &why))?;
+            let mut f = declared_fact(d, ent.id.to_string());
+            if ent.id != id {
+                f.evidence = format!("{} ({id}, which entitles {} today)", f.evidence, ent.id);
+            }
+            Some(f)
         }
         None => None,
     };

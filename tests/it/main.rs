@@ -8,6 +8,7 @@ mod firmware_placeholders;
 mod firmware_qemu;
 mod gate;
 mod gate_cases;
+mod gate_editions;
 mod inspect_damaged;
 mod inspect_reads_little;
 mod inspect_wimlib;
