@@ -96,17 +96,25 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
     machine.parse()?;
     let sources = TableSources { acpi_dir: a.acpi_dir.clone(), msdm_file: a.from_file.clone(), slic_file: None };
     let fw = firmware::read(&sources)?;
+    // In WinPE the installed Windows is found on the fixed disks; several installations
+    // leave it unknown (never the first one found).
+    let mut ambiguous: Vec<String> = Vec::new();
     let os = if a.no_offline_os {
         None
     } else if let Some(root) = &a.offline_os {
         Some(offline_os::read(root)?)
     } else {
-        match offline_os::candidates().first() {
-            Some(root) => Some(offline_os::read(root).map_err(|e| Error::InFile {
+        match &offline_os::candidates()[..] {
+            [root] => Some(offline_os::read(root).map_err(|e| Error::InFile {
                 path: format!("{} (detected installed Windows; --no-offline-os skips it)", root.display()),
                 source: Box::new(e),
             })?),
-            None => None,
+            several => {
+                if several.len() > 1 {
+                    ambiguous = several.iter().map(|p| p.display().to_string()).collect();
+                }
+                None
+            }
         }
     };
     facts::licensed_facts(&facts::Sources {
@@ -114,6 +122,7 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
         declaration: &declaration,
         policy,
         offline_os: os.as_ref(),
+        offline_os_candidates: &ambiguous,
         machine: &machine,
         show_key: a.show_key,
     })
@@ -186,10 +195,36 @@ pub(super) fn verdict_variables(img: &ImageFacts, v: &crate::gate::verdict::Verd
     ]
 }
 
+/// The task-sequence variables of a run that ended in an error (exit 2 or 4): the
+/// verdict is `error`, so a value left by an earlier run never survives.
+pub(super) fn error_variables(status: ExitStatus, message: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("OEMGATE_VERDICT", "error".to_string()),
+        ("OEMGATE_EXITCODE", status.code().to_string()),
+        ("OEMGATE_REASON", message.to_string()),
+        ("OEMGATE_RULES", String::new()),
+        ("OEMGATE_INDEX", String::new()),
+        ("OEMGATE_EDITION", String::new()),
+    ]
+}
+
+/// Print the error, set the task-sequence variables to `error`, return the exit status.
+pub(super) fn fail_in_sequence(e: &Error, verbose: bool) -> ExitStatus {
+    let status = super::fail(e);
+    publish_task_sequence_variables(&error_variables(status, &e.to_string()), verbose);
+    status
+}
+
+/// A command line that did not parse (exit 2) for `check` or `match`: the variables say
+/// `error` too.
+pub(super) fn usage_error_in_sequence(message: &str) {
+    publish_task_sequence_variables(&error_variables(ExitStatus::Usage, message), false);
+}
+
 pub fn run(args: CheckArgs) -> ExitStatus {
     match check(&args) {
         Ok(s) => s,
-        Err(e) => super::fail(&e),
+        Err(e) => fail_in_sequence(&e, args.licence.verbose),
     }
 }
 
@@ -222,4 +257,33 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
     write_log(&args.licence, &report::check::log_entries(&img, &v));
     publish_task_sequence_variables(&verdict_variables(&img, &v), args.licence.verbose);
     Ok(v.exit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_runs_set_every_variable_so_none_is_stale() {
+        for status in [ExitStatus::Usage, ExitStatus::BadInput] {
+            let vars = error_variables(status, "oops");
+            let get = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+            assert_eq!(get("OEMGATE_VERDICT"), Some("error"));
+            assert_eq!(get("OEMGATE_EXITCODE"), Some(status.code().to_string().as_str()));
+            assert_eq!(get("OEMGATE_REASON"), Some("oops"));
+            // The same names a verdict sets: none survives from an earlier run.
+            let names: Vec<&str> = vars.iter().map(|(n, _)| *n).collect();
+            assert_eq!(
+                names,
+                [
+                    "OEMGATE_VERDICT",
+                    "OEMGATE_EXITCODE",
+                    "OEMGATE_REASON",
+                    "OEMGATE_RULES",
+                    "OEMGATE_INDEX",
+                    "OEMGATE_EDITION"
+                ]
+            );
+        }
+    }
 }

@@ -113,6 +113,8 @@ pub struct LicensedFacts {
     pub placeholders: Vec<crate::firmware::Placeholder>,
     pub machine: MachineFacts,
     pub offline_os: Option<OfflineOsFacts>,
+    /// Several installed Windows were found (in WinPE) and none was used: their roots.
+    pub offline_os_candidates: Vec<String>,
 }
 
 /// One image index as the rules see it.
@@ -186,6 +188,9 @@ pub struct Sources<'a> {
     pub declaration: &'a Declaration,
     pub policy: &'a Policy,
     pub offline_os: Option<&'a OfflineOsFacts>,
+    /// Installed Windows found when there were several (then none is used: which one is
+    /// this PC's licence is unknown). Empty otherwise.
+    pub offline_os_candidates: &'a [String],
     /// The operator's declaration of this machine (fills what the firmware facts lack).
     pub machine: &'a MachineDeclaration,
     pub show_key: bool,
@@ -469,5 +474,6 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         placeholders: fw.placeholders.clone(),
         machine,
         offline_os: os.cloned(),
+        offline_os_candidates: s.offline_os_candidates.to_vec(),
     })
 }

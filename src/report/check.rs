@@ -210,6 +210,14 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
     if let Some(inst) = &l.installed_edition {
         let _ = writeln!(o, "  {:<10} {} (installed Windows; a hint, not proof)", "installed", inst.value);
     }
+    if !l.offline_os_candidates.is_empty() {
+        let _ = writeln!(
+            o,
+            "  {:<10} several installed Windows ({}): none used, name one with --offline-os",
+            "installed",
+            l.offline_os_candidates.join(", ")
+        );
+    }
     let m = &l.machine;
     let fw = match (m.firmware_type, m.uefi_bitness) {
         (crate::firmware::FirmwareType::Uefi, Some(b)) => format!("UEFI {b}-bit"),
