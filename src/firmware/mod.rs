@@ -283,9 +283,10 @@ pub struct RootIds {
     pub evidence: String,
 }
 
-/// OEM ids of BIOS vendors whose template SLIC markers appear in firmware that does not
-/// belong to them (INSYDE, AMI's ALASKA, Phoenix's PTLTD, Award).
-pub const BIOS_VENDOR_OEM_IDS: &[&str] = &["INSYDE", "ALASKA", "AMI", "PTLTD", "AWARD", "PHOENIX"];
+/// OEM ids of BIOS and board vendors whose template SLIC markers appear in firmware that
+/// does not belong to them (INSYDE, AMI's ALASKA, Phoenix's PTLTD, Award, Intel's
+/// `INTEL`/`TEMPLATE`). Only a template when no other table of the PC carries the id.
+pub const BIOS_VENDOR_OEM_IDS: &[&str] = &["INSYDE", "ALASKA", "AMI", "PTLTD", "AWARD", "PHOENIX", "INTEL"];
 
 /// Decode a SLIC table and compare its marker's OEM ids with the RSDT/XSDT (or FACP)
 /// headers that were readable. A damaged RSDT/XSDT is a warning (it only serves this

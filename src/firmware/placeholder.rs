@@ -23,6 +23,9 @@ pub enum PlaceholderKind {
     /// A SLIC whose OEM public key structure is not valid (type, length, or the `RSA1`
     /// magic: `found` is what stands there, e.g. `1ASR`).
     NoPublicKey { found: [u8; 4] },
+    /// A SLIC whose `RSA1` public key (modulus) is all zero, as template tables have
+    /// (iASL's SLIC template: OEM ids `INTEL `/`TEMPLATE`, exponent 0, zero modulus).
+    ZeroKey,
     /// A SLIC whose Windows marker structure is not valid (type, length or the
     /// `WINDOWS ` flag).
     NoMarker,

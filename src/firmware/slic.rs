@@ -177,6 +177,9 @@ pub fn parse(table: &[u8]) -> Result<SlicTable> {
     {
         return placeholder(PlaceholderKind::NoPublicKey { found: magic });
     }
+    if table.get(pk + pubkey::MODULUS..pk + pubkey::LEN as usize).is_none_or(|k| k.iter().all(|&b| b == 0)) {
+        return placeholder(PlaceholderKind::ZeroKey);
+    }
     let m = marker::START;
     if u32_at(table, m + marker::TYPE) != marker::TYPE_VALUE
         || u32_at(table, m + marker::LENGTH) != marker::LEN
@@ -313,6 +316,33 @@ mod tests {
         }
     }
 
+    /// Marker fields of real SLIC tables in public ACPI dumps (iASL disassemblies in
+    /// public repositories): an Alienware (AMI) laptop, a Lenovo ThinkPad, an HP Elite x2
+    /// G1. Each carries the marker version dword 0x00020000 and SLIC version 2.1 (bytes
+    /// `01 00 02 00` after `WINDOWS `): the dword is a constant, not the version.
+    const PUBLIC_DUMPS: &[(&[u8; 6], &[u8; 8], u32, u16, u16)] = &[
+        (b"ALWARE", b"ALIENWRE", 0x0002_0000, 2, 1),
+        (b"LENOVO", b"TP-8A   ", 0x0002_0000, 2, 1),
+        (b"HPQOEM", b"SLIC-BPC", 0x0002_0000, 2, 1),
+    ];
+
+    #[test]
+    fn real_marker_fields_give_no_warning() {
+        for (oem, table, dword, major, minor) in PUBLIC_DUMPS {
+            let mut t = build(oem, table, *major, *minor);
+            t[marker::START + marker::VERSION..][..4].copy_from_slice(&dword.to_le_bytes());
+            acpi::fix_checksum(&mut t);
+            let s = marker_of(&t);
+            assert!(s.warnings.is_empty(), "{:?}: {:?}", s.oem_id_str(), s.warnings);
+            assert_eq!((s.version_major, s.version_minor, s.marker_version), (*major, *minor, *dword));
+        }
+        // iASL's SLIC template: RSA1 magic, but exponent 0 and an all-zero key.
+        let mut t = build(b"INTEL ", b"TEMPLATE", 2, 1);
+        t[pubkey::START + pubkey::EXPONENT..marker::START].fill(0);
+        acpi::fix_checksum(&mut t);
+        assert_eq!(kind_of(&t), PlaceholderKind::ZeroKey);
+    }
+
     #[test]
     fn zero_version_field_falls_back_to_marker_version() {
         let mut t = build(b"DELL  ", b"CBX3    ", 2, 0);
@@ -342,7 +372,7 @@ mod tests {
         // '1ASR' with a zero key and version.
         let mut t = good.clone();
         t[pubkey::START + pubkey::MAGIC..][..4].copy_from_slice(b"1ASR");
-        t[pubkey::START + 8..marker::START].iter_mut().filter(|b| **b != b'1').for_each(|b| *b = 0);
+        t[pubkey::START + pubkey::KEY_TYPE..marker::START].fill(0);
         t[pubkey::START + pubkey::MAGIC..][..4].copy_from_slice(b"1ASR");
         acpi::fix_checksum(&mut t);
         assert_eq!(kind_of(&t), PlaceholderKind::NoPublicKey { found: *b"1ASR" });

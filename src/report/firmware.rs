@@ -17,6 +17,7 @@ pub fn placeholder_note(p: &Placeholder) -> String {
         PlaceholderKind::NoPublicKey { found } => {
             format!("no RSA1 public key structure (magic {})", crate::firmware::acpi::describe_signature(&found))
         }
+        PlaceholderKind::ZeroKey => "the RSA1 public key is all zero".to_string(),
         PlaceholderKind::NoMarker => "no Windows marker structure".to_string(),
     };
     format!("placeholder {} in firmware: {holds} ({why}; {})", p.table, p.evidence)
