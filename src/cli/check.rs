@@ -21,7 +21,7 @@ pub struct LicenceArgs {
     /// Read a dumped MSDM table from this file instead of the live firmware
     #[arg(long, value_name = "MSDM.bin")]
     pub from_file: Option<PathBuf>,
-    /// Licensed edition from the COA label: Professional, Core (Home), ProfessionalN, ServerStandard...
+    /// Licensed edition from the COA label: Professional, Core (Home), ProfessionalN, ServerStandard... (a Windows 8.1 edition such as CoreConnected counts as the edition it entitles)
     #[arg(long, value_name = "EDITION")]
     pub licensed_edition: Option<String>,
     /// Licensed Windows version: 7, 8, 8.1, 10, 11, a server year (2022), or major.minor.build
@@ -39,7 +39,7 @@ pub struct LicenceArgs {
     /// Declare Volume Licensing with Software Assurance (or an E3/E5-style subscription)
     #[arg(long)]
     pub software_assurance: bool,
-    /// The volume root of the Windows installed on the internal disk (e.g. C:\); detected in WinPE when omitted
+    /// The volume root of the Windows installed on the internal disk (e.g. C:\); detected on the fixed disks in WinPE when omitted (several found: none used)
     #[arg(long, value_name = "DIR", conflicts_with = "no_offline_os")]
     pub offline_os: Option<PathBuf>,
     /// Do not look for an installed Windows

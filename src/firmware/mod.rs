@@ -236,7 +236,7 @@ pub fn oa3_from_msdm(
     }
     let m = msdm::parse(table)?;
     let f = m.decoded.fields;
-    let mut warnings = m.warnings;
+    let mut warnings: Vec<String> = m.warnings.iter().map(ToString::to_string).collect();
     let key_checksum_ok = m.decoded.checksum_ok();
     if !m.table_checksum_ok {
         warnings.push("MSDM table checksum does not hold: the table is corrupt or was altered".into());

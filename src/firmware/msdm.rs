@@ -38,6 +38,29 @@ pub fn placeholder_kind(table: &[u8]) -> Option<PlaceholderKind> {
         .then_some(PlaceholderKind::EmptyKey)
 }
 
+/// Non-fatal findings about an MSDM, with their values (fwts flags the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MsdmWarning {
+    /// A reserved field (at `offset`) that is not zero.
+    Reserved { offset: usize, value: u32 },
+    /// The key's extra bit (114) is set.
+    ExtraBit,
+}
+
+impl std::fmt::Display for MsdmWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MsdmWarning::Reserved { offset, value } if *offset == DATA_RESERVED => {
+                write!(f, "MSDM data reserved field at offset {offset} is 0x{value:08X}, expected 0")
+            }
+            MsdmWarning::Reserved { offset, value } => {
+                write!(f, "MSDM reserved field at offset {offset} is 0x{value:08X}, expected 0")
+            }
+            MsdmWarning::ExtraBit => write!(f, "product key has its extra bit (114) set"),
+        }
+    }
+}
+
 /// A parsed, validated MSDM table. The key's checksum and the table checksum are
 /// reported, not enforced (a failing checksum is a finding for the gate). `Debug`
 /// shows the key masked.
@@ -51,7 +74,7 @@ pub struct Msdm {
     pub key: String,
     pub decoded: DecodedKey,
     /// Non-fatal findings, e.g. reserved fields that are not zero.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<MsdmWarning>,
 }
 
 impl std::fmt::Debug for Msdm {
@@ -83,7 +106,7 @@ pub fn parse(table: &[u8]) -> Result<Msdm> {
     }
     let reserved = u32_at(table, RESERVED);
     if reserved != 0 {
-        warnings.push(format!("MSDM reserved field at offset {RESERVED} is 0x{reserved:08X}, expected 0"));
+        warnings.push(MsdmWarning::Reserved { offset: RESERVED, value: reserved });
     }
     let data_type = u32_at(table, DATA_TYPE);
     if data_type != 1 {
@@ -91,8 +114,7 @@ pub fn parse(table: &[u8]) -> Result<Msdm> {
     }
     let data_reserved = u32_at(table, DATA_RESERVED);
     if data_reserved != 0 {
-        warnings
-            .push(format!("MSDM data reserved field at offset {DATA_RESERVED} is 0x{data_reserved:08X}, expected 0"));
+        warnings.push(MsdmWarning::Reserved { offset: DATA_RESERVED, value: data_reserved });
     }
     let data_length = u32_at(table, DATA_LENGTH);
     if data_length as usize != product_key::KEY_LEN {
@@ -118,7 +140,7 @@ pub fn parse(table: &[u8]) -> Result<Msdm> {
         }
     };
     if decoded.fields.extra {
-        warnings.push("product key has its extra bit (114) set".into());
+        warnings.push(MsdmWarning::ExtraBit);
     }
     // check_syntax admitted only ASCII, so this is valid UTF-8.
     let key = String::from_utf8_lossy(key_bytes).into_owned();
