@@ -320,7 +320,8 @@ mod tests {
     /// public repositories): an Alienware (AMI) laptop, a Lenovo ThinkPad, an HP Elite x2
     /// G1. Each carries the marker version dword 0x00020000 and SLIC version 2.1 (bytes
     /// `01 00 02 00` after `WINDOWS `): the dword is a constant, not the version.
-    const PUBLIC_DUMPS: &[(&[u8; 6], &[u8; 8], u32, u16, u16)] = &[
+    type MarkerFields = (&'static [u8; 6], &'static [u8; 8], u32, u16, u16);
+    const PUBLIC_DUMPS: &[MarkerFields] = &[
         (b"ALWARE", b"ALIENWRE", 0x0002_0000, 2, 1),
         (b"LENOVO", b"TP-8A   ", 0x0002_0000, 2, 1),
         (b"HPQOEM", b"SLIC-BPC", 0x0002_0000, 2, 1),
