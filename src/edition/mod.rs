@@ -174,7 +174,9 @@ pub fn canonical(typed: &str) -> Option<&'static str> {
 /// compare, or when the id is not in the table.
 pub fn entitled(id: &str) -> std::result::Result<&'static Edition, String> {
     let Some(e) = lookup(id) else {
-        return Err(format!("EditionID {id:?} is not in the product's edition table: unknown editions fail closed"));
+        return Err(format!(
+            "a licence of EditionID {id:?}, which is not in the product's edition table (unknown editions fail closed)"
+        ));
     };
     match e.entitles {
         Entitles::Itself => Ok(e),

@@ -345,7 +345,8 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
                 )
             }
             Err(why) => {
-                firmware_edition_unknown = Some(format!("{why} (group{group}, EditionId {e})"));
+                let g = k.group_id.map_or_else(String::new, |g| format!("group {g}, "));
+                firmware_edition_unknown = Some(format!("{why} ({g}EditionId {e})"));
                 None
             }
         }

@@ -240,6 +240,12 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
     for n in notes {
         let _ = writeln!(o, "  {:<10} {n}", "note");
     }
+    for p in &l.placeholders {
+        let _ = writeln!(o, "  {:<10} {}", "note", super::firmware::placeholder_note(p));
+    }
+    if let Some(why) = &l.firmware_edition_unknown {
+        let _ = writeln!(o, "  {:<10} the firmware key names no edition: {why}", "note");
+    }
 }
 
 pub fn rules_block(o: &mut String, v: &Verdict, verbose: bool, st: Style) {

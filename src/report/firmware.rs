@@ -94,6 +94,9 @@ pub fn text(facts: &FirmwareFacts, show_key: bool) -> String {
 
     o.push_str("OA 3.0 key (MSDM)\n");
     match &facts.oa3 {
+        None if facts.placeholders.iter().any(|p| p.table == "MSDM") => {
+            row(&mut o, "Key", "no OA3 key in firmware (placeholder MSDM)")
+        }
         None => row(&mut o, "Key", "no OA3 key in firmware"),
         Some(k) => {
             row(&mut o, "From", &k.evidence);
@@ -126,6 +129,9 @@ pub fn text(facts: &FirmwareFacts, show_key: bool) -> String {
     }
     o.push_str("OA 2.x marker (SLIC)\n");
     match &facts.slic {
+        None if facts.placeholders.iter().any(|p| p.table == "SLIC") => {
+            row(&mut o, "Marker", "none (placeholder SLIC)")
+        }
         None => row(&mut o, "Marker", "none"),
         Some(s) => {
             row(&mut o, "From", &s.evidence);

@@ -25,7 +25,10 @@ pub fn check(i: &Input) -> RuleResult {
         }
     }
     let Some(k) = &l.firmware_key else {
-        let r = if problems.is_empty() {
+        let r = if let (true, Some(p)) = (problems.is_empty(), i.placeholder("MSDM")) {
+            RuleResult::new(ID, Outcome::Skip, "no OA3 key in firmware: the MSDM is a placeholder that holds no key")
+                .with(format!("{}: placeholder MSDM", p.evidence))
+        } else if problems.is_empty() {
             RuleResult::new(
                 ID,
                 Outcome::Skip,
