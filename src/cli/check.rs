@@ -104,17 +104,14 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
     } else if let Some(root) = &a.offline_os {
         Some(offline_os::read(root)?)
     } else {
-        match &offline_os::candidates()[..] {
-            [root] => Some(offline_os::read(root).map_err(|e| Error::InFile {
+        let (one, several) = pick_offline_os(offline_os::candidates());
+        ambiguous = several;
+        match one {
+            Some(root) => Some(offline_os::read(&root).map_err(|e| Error::InFile {
                 path: format!("{} (detected installed Windows; --no-offline-os skips it)", root.display()),
                 source: Box::new(e),
             })?),
-            several => {
-                if several.len() > 1 {
-                    ambiguous = several.iter().map(|p| p.display().to_string()).collect();
-                }
-                None
-            }
+            None => None,
         }
     };
     facts::licensed_facts(&facts::Sources {
@@ -126,6 +123,16 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
         machine: &machine,
         show_key: a.show_key,
     })
+}
+
+/// The detected installed Windows to use: the only candidate, or none, with the roots
+/// found when there were several (which one is this PC's licence is then unknown).
+fn pick_offline_os(candidates: Vec<PathBuf>) -> (Option<PathBuf>, Vec<String>) {
+    match candidates.len() {
+        1 => (candidates.into_iter().next(), Vec::new()),
+        0 => (None, Vec::new()),
+        _ => (None, candidates.iter().map(|p| p.display().to_string()).collect()),
+    }
 }
 
 /// SHA-256 of every file of the image, only when the policy lists approved hashes.
@@ -262,6 +269,16 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_installed_windows_are_unknown_not_the_first() {
+        let c = |v: &[&str]| v.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert_eq!(pick_offline_os(c(&[])), (None, vec![]));
+        assert_eq!(pick_offline_os(c(&["C:\\"])), (Some(PathBuf::from("C:\\")), vec![]));
+        let (one, several) = pick_offline_os(c(&["C:\\", "D:\\"]));
+        assert_eq!(one, None);
+        assert_eq!(several, ["C:\\", "D:\\"]);
+    }
 
     #[test]
     fn error_runs_set_every_variable_so_none_is_stale() {
