@@ -160,7 +160,7 @@ impl ImageFacts {
         let w = info.windows.as_ref();
         let server = w.is_some_and(|w| {
             crate::image::product::is_server(w.installation_type.as_deref(), w.product_type.as_deref())
-                || w.edition_id.as_deref().is_some_and(|e| e.to_ascii_lowercase().starts_with("server"))
+                || w.edition_id.as_deref().and_then(crate::edition::lookup).is_some_and(|e| e.is_server())
         });
         let version = w.and_then(|w| w.version);
         ImageFacts {
@@ -363,7 +363,7 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         })
     });
     let installed_version = os.and_then(|o| {
-        let server = o.edition_id.as_deref().is_some_and(|e| e.to_ascii_lowercase().starts_with("server"));
+        let server = o.edition_id.as_deref().and_then(crate::edition::lookup).is_some_and(|e| e.is_server());
         let g = product::generation(o.major?, o.minor?, o.current_build?, server)?;
         Some(Fact::new(
             g,
