@@ -71,6 +71,9 @@ pub struct Oa3Facts {
     pub edition_source: Option<String>,
     /// Serial inside the group's key ranges; None when the source has no ranges.
     pub serial_in_range: Option<bool>,
+    /// The edition the key entitles today when that differs from its EditionId (a
+    /// Windows 8.1 `CoreConnected` key entitles `Core`); None otherwise.
+    pub entitles: Option<String>,
 }
 
 impl std::fmt::Debug for Oa3Facts {
@@ -91,6 +94,7 @@ impl std::fmt::Debug for Oa3Facts {
             .field("product", &self.product)
             .field("edition_source", &self.edition_source)
             .field("serial_in_range", &self.serial_in_range)
+            .field("entitles", &self.entitles)
             .finish()
     }
 }
@@ -269,6 +273,11 @@ pub fn oa3_from_msdm(
         product: info.as_ref().and_then(|i| i.product.clone()),
         edition_source: info.as_ref().map(|i| i.source.clone()),
         serial_in_range: info.as_ref().and_then(|i| i.serial_in_range),
+        entitles: info
+            .as_ref()
+            .and_then(|i| crate::edition::entitled(&i.edition_id).ok())
+            .filter(|e| info.as_ref().is_some_and(|i| i.edition_id != e.id))
+            .map(|e| e.id.to_string()),
     }))
 }
 

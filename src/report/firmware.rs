@@ -116,7 +116,10 @@ pub fn text(facts: &FirmwareFacts, show_key: bool) -> String {
                     if let Some(s) = &k.edition_source {
                         extra.push(s.clone());
                     }
-                    format!("{e} ({})", extra.join(", "))
+                    match &k.entitles {
+                        Some(to) => format!("{e} ({}), entitles {to} today", extra.join(", ")),
+                        None => format!("{e} ({})", extra.join(", ")),
+                    }
                 }
                 None => "unknown edition".into(),
             };

@@ -131,6 +131,8 @@ fn windows_8_and_8_1_keys_entitle_their_windows_10_11_edition() {
         assert_eq!(v["oa3"]["edition_id"], raw, "{dir}");
         assert_eq!(v["oa3"]["key_type"], "OEM:DM", "{dir}");
         let product = v["oa3"]["product"].as_str().unwrap();
+        let entitles = if raw == entitled { Value::Null } else { Value::from(entitled) };
+        assert_eq!(v["oa3"]["entitles"], entitles, "{dir}");
         assert!(product.starts_with("Windows 8"), "{dir}: the key's release: {product}");
         let (code, j, out) = check(dir, index, &["--licensed-version", "11", "--licensed-language", "en-US"]);
         assert_eq!(code, 0, "{dir}: {out}");
