@@ -151,14 +151,16 @@ pub const EDITIONS: &[Edition] = &[
 ];
 
 /// The table row for an EditionID as Windows writes it (any case). Server Core
-/// installations of older releases report `ServerStandardCore`: the same licence as
-/// `ServerStandard`.
+/// installations report `ServerStandardCore` (older releases) or `ServerStandardCor`
+/// (install images of Windows Server 2016 and later): the same licence as
+/// `ServerStandard`. Only a server id of the table is matched that way; anything else
+/// (e.g. the semi-annual `ServerDatacenterACor`) stays unknown.
 pub fn lookup(id: &str) -> Option<&'static Edition> {
     let id = id.trim();
     let exact = |s: &str| EDITIONS.iter().find(|e| e.id.eq_ignore_ascii_case(s));
     exact(id).or_else(|| {
         let lower = id.to_ascii_lowercase();
-        let stripped = lower.strip_suffix("core").filter(|s| s.starts_with("server"))?;
+        let stripped = lower.strip_suffix("core").or_else(|| lower.strip_suffix("cor"))?;
         exact(stripped).filter(|e| e.is_server())
     })
 }
@@ -229,6 +231,9 @@ mod tests {
         assert_eq!(canonical("Datacenter"), Some("ServerDatacenter"));
         assert_eq!(canonical("Pro-ish"), None);
         assert!(same("ServerStandardCore", "ServerStandard"));
+        assert!(same("ServerDatacenterCor", "ServerDatacenter"));
+        assert!(lookup("ServerDatacenterACor").is_none());
+        assert!(lookup("ProfessionalCor").is_none(), "only server ids have Server Core forms");
         assert!(!same("CoreCore", "Core"));
         assert!(!same("Mystery", "Mystery"), "unknown ids are never the same licence");
         assert_eq!(entitled("CoreConnected").unwrap().id, "Core");

@@ -66,11 +66,16 @@ const ENTITLES: &[(&str, &str)] = &[
     ("ProfessionalStudentN", "ProfessionalN"),
 ];
 
+/// Server Core installation images carry the server EditionID with `Cor`/`Core` appended:
+/// the same licence.
+const SERVER_CORE: &[(&str, &str)] =
+    &[("ServerStandardCor", "ServerStandard"), ("ServerDatacenterCore", "ServerDatacenter")];
+
 /// Editions whose licence names no edition the rules can compare (declaring one is refused).
 const NO_EDITION: &[&str] = &["Cloud", "CloudN", "CoreARM"];
 
 /// Image EditionIDs that are in no table: the gate cannot decide.
-const UNKNOWN_IMAGES: &[&str] = &["MysteryEdition", "ProfessionalWorkstationNN"];
+const UNKNOWN_IMAGES: &[&str] = &["MysteryEdition", "ProfessionalWorkstationNN", "ServerDatacenterACor"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Want {
@@ -90,6 +95,7 @@ fn want(l: &str, i: &str, sa: bool) -> Want {
         return Want::Undecided;
     }
     let l = entitled(l);
+    let i = SERVER_CORE.iter().find(|(core, _)| *core == i).map_or(i, |(_, id)| id);
     if l == i {
         return Want::Allow;
     }
@@ -116,6 +122,7 @@ fn build_matrix_wim(dir: &TempDir, editions: &[&str]) -> String {
 fn edition_matrix_with_and_without_software_assurance() {
     let mut images: Vec<&str> = oemgate::edition::EDITIONS.iter().map(|e| e.id).collect();
     images.extend(UNKNOWN_IMAGES);
+    images.extend(SERVER_CORE.iter().map(|(core, _)| *core));
     assert!(images.len() >= 50);
     let dir = TempDir::new("edition-matrix");
     let wim = build_matrix_wim(&dir, &images);
