@@ -8,11 +8,13 @@
 pub mod arch;
 pub mod bytes;
 pub mod cli;
+pub mod edition;
 pub mod error;
 pub mod exit;
 pub mod firmware;
 pub mod gate;
 pub mod image;
+pub mod machine;
 pub mod offline_os;
 pub mod operator;
 pub mod platform;

@@ -21,7 +21,7 @@ pub struct LicenceArgs {
     /// Read a dumped MSDM table from this file instead of the live firmware
     #[arg(long, value_name = "MSDM.bin")]
     pub from_file: Option<PathBuf>,
-    /// Licensed edition from the COA label: Professional, Core (Home), ProfessionalN, ServerStandard...
+    /// Licensed edition from the COA label: Professional, Core (Home), ProfessionalN, ServerStandard... (a Windows 8.1 edition such as CoreConnected counts as the edition it entitles)
     #[arg(long, value_name = "EDITION")]
     pub licensed_edition: Option<String>,
     /// Licensed Windows version: 7, 8, 8.1, 10, 11, a server year (2022), or major.minor.build
@@ -39,7 +39,7 @@ pub struct LicenceArgs {
     /// Declare Volume Licensing with Software Assurance (or an E3/E5-style subscription)
     #[arg(long)]
     pub software_assurance: bool,
-    /// The volume root of the Windows installed on the internal disk (e.g. C:\); detected in WinPE when omitted
+    /// The volume root of the Windows installed on the internal disk (e.g. C:\); detected on the fixed disks in WinPE when omitted (several found: none used)
     #[arg(long, value_name = "DIR", conflicts_with = "no_offline_os")]
     pub offline_os: Option<PathBuf>,
     /// Do not look for an installed Windows
@@ -96,13 +96,18 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
     machine.parse()?;
     let sources = TableSources { acpi_dir: a.acpi_dir.clone(), msdm_file: a.from_file.clone(), slic_file: None };
     let fw = firmware::read(&sources)?;
+    // In WinPE the installed Windows is found on the fixed disks; several installations
+    // leave it unknown (never the first one found).
+    let mut ambiguous: Vec<String> = Vec::new();
     let os = if a.no_offline_os {
         None
     } else if let Some(root) = &a.offline_os {
         Some(offline_os::read(root)?)
     } else {
-        match crate::platform::offline_os_roots().first() {
-            Some(root) => Some(offline_os::read(root).map_err(|e| Error::InFile {
+        let (one, several) = pick_offline_os(crate::platform::offline_os_roots());
+        ambiguous = several;
+        match one {
+            Some(root) => Some(offline_os::read(&root).map_err(|e| Error::InFile {
                 path: format!("{} (detected installed Windows; --no-offline-os skips it)", root.display()),
                 source: Box::new(e),
             })?),
@@ -114,9 +119,20 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
         declaration: &declaration,
         policy,
         offline_os: os.as_ref(),
+        offline_os_candidates: &ambiguous,
         machine: &machine,
         show_key: a.show_key,
     })
+}
+
+/// The detected installed Windows to use: the only candidate, or none, with the roots
+/// found when there were several (which one is this PC's licence is then unknown).
+fn pick_offline_os(candidates: Vec<PathBuf>) -> (Option<PathBuf>, Vec<String>) {
+    match candidates.len() {
+        1 => (candidates.into_iter().next(), Vec::new()),
+        0 => (None, Vec::new()),
+        _ => (None, candidates.iter().map(|p| p.display().to_string()).collect()),
+    }
 }
 
 /// SHA-256 of every file of the image, only when the policy lists approved hashes.
@@ -186,10 +202,36 @@ pub(super) fn verdict_variables(img: &ImageFacts, v: &crate::gate::verdict::Verd
     ]
 }
 
+/// The task-sequence variables of a run that ended in an error (exit 2 or 4): the
+/// verdict is `error`, so a value left by an earlier run never survives.
+pub(super) fn error_variables(status: ExitStatus, message: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("OEMGATE_VERDICT", "error".to_string()),
+        ("OEMGATE_EXITCODE", status.code().to_string()),
+        ("OEMGATE_REASON", message.to_string()),
+        ("OEMGATE_RULES", String::new()),
+        ("OEMGATE_INDEX", String::new()),
+        ("OEMGATE_EDITION", String::new()),
+    ]
+}
+
+/// Print the error, set the task-sequence variables to `error`, return the exit status.
+pub(super) fn fail_in_sequence(e: &Error, verbose: bool) -> ExitStatus {
+    let status = super::fail(e);
+    publish_task_sequence_variables(&error_variables(status, &e.to_string()), verbose);
+    status
+}
+
+/// A command line that did not parse (exit 2) for `check` or `match`: the variables say
+/// `error` too.
+pub(super) fn usage_error_in_sequence(message: &str) {
+    publish_task_sequence_variables(&error_variables(ExitStatus::Usage, message), false);
+}
+
 pub fn run(args: CheckArgs) -> ExitStatus {
     match check(&args) {
         Ok(s) => s,
-        Err(e) => super::fail(&e),
+        Err(e) => fail_in_sequence(&e, args.licence.verbose),
     }
 }
 
@@ -224,4 +266,43 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
     write_log(&args.licence, &entries);
     publish_task_sequence_variables(&verdict_variables(&img, &v), args.licence.verbose);
     Ok(v.exit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_installed_windows_are_unknown_not_the_first() {
+        let c = |v: &[&str]| v.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert_eq!(pick_offline_os(c(&[])), (None, vec![]));
+        assert_eq!(pick_offline_os(c(&["C:\\"])), (Some(PathBuf::from("C:\\")), vec![]));
+        let (one, several) = pick_offline_os(c(&["C:\\", "D:\\"]));
+        assert_eq!(one, None);
+        assert_eq!(several, ["C:\\", "D:\\"]);
+    }
+
+    #[test]
+    fn error_runs_set_every_variable_so_none_is_stale() {
+        for status in [ExitStatus::Usage, ExitStatus::BadInput] {
+            let vars = error_variables(status, "oops");
+            let get = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+            assert_eq!(get("OEMGATE_VERDICT"), Some("error"));
+            assert_eq!(get("OEMGATE_EXITCODE"), Some(status.code().to_string().as_str()));
+            assert_eq!(get("OEMGATE_REASON"), Some("oops"));
+            // The same names a verdict sets: none survives from an earlier run.
+            let names: Vec<&str> = vars.iter().map(|(n, _)| *n).collect();
+            assert_eq!(
+                names,
+                [
+                    "OEMGATE_VERDICT",
+                    "OEMGATE_EXITCODE",
+                    "OEMGATE_REASON",
+                    "OEMGATE_RULES",
+                    "OEMGATE_INDEX",
+                    "OEMGATE_EDITION"
+                ]
+            );
+        }
+    }
 }

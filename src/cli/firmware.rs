@@ -9,8 +9,12 @@ use crate::report;
 #[derive(Args, Debug)]
 #[command(after_help = "\
 Reads the live firmware (on Linux as root; in WinPE or Windows as Administrator) unless dumped \
-tables are named. Exit codes: 0 the firmware could be read (also when it holds no OA3 key), \
-2 usage error, 4 a table is present but unreadable or corrupt (one line on stderr).")]
+tables are named. Placeholder tables (an MSDM or SLIC holding no key or marker: header only, \
+all 0xFF or 0x00, no RSA1 key, no marker) are reported as no key / no marker, each table read \
+on its own. The SLIC marker is compared with the XSDT (the RSDT when there is no XSDT; the FACP \
+as a stand-in where neither is readable). Exit codes: 0 the firmware could be read (also when \
+it holds no OA3 key or only placeholders), 2 usage error, 4 a table is present but unreadable \
+or corrupt (one line on stderr).")]
 pub struct FirmwareArgs {
     /// Print JSON instead of a table
     #[arg(long)]
@@ -18,7 +22,7 @@ pub struct FirmwareArgs {
     /// Show the full OA3 product key (masked by default)
     #[arg(long)]
     pub show_key: bool,
-    /// Read dumped tables from DIR (files MSDM, SLIC, RSDT, XSDT, optionally .bin/.dat; DMI or RSMB for SMBIOS)
+    /// Read dumped tables from DIR (files MSDM, SLIC, RSDT, XSDT, FACP, optionally .bin/.dat; DMI or RSMB for SMBIOS)
     #[arg(long, value_name = "DIR")]
     pub acpi_dir: Option<PathBuf>,
     /// Read a dumped MSDM table

@@ -30,7 +30,7 @@ pub struct MatchArgs {
 pub fn run(args: MatchArgs) -> ExitStatus {
     match run_match(&args) {
         Ok(s) => s,
-        Err(e) => super::fail(&e),
+        Err(e) => super::check::fail_in_sequence(&e, args.licence.verbose),
     }
 }
 

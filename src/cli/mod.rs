@@ -55,7 +55,14 @@ pub fn main() -> ExitStatus {
             let _ = e.print();
             return match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitStatus::Ok,
-                _ => ExitStatus::Usage,
+                _ => {
+                    // A task sequence gating on OEMGATE_VERDICT must not see a stale value.
+                    let cmd = std::env::args_os().nth(1);
+                    if cmd.as_deref().is_some_and(|c| c == "check" || c == "match") {
+                        check::usage_error_in_sequence(e.to_string().lines().next().unwrap_or("usage error"));
+                    }
+                    ExitStatus::Usage
+                }
             };
         }
     };

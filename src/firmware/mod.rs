@@ -7,6 +7,7 @@
 pub mod acpi;
 pub mod editions;
 pub mod msdm;
+pub mod placeholder;
 pub mod product_key;
 pub mod slic;
 pub mod smbios;
@@ -14,6 +15,7 @@ pub mod smbios;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+pub use placeholder::{Placeholder, PlaceholderKind};
 
 /// Where the firmware tables come from.
 #[derive(Debug, Clone, Default)]
@@ -33,14 +35,7 @@ impl TableSources {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum FirmwareType {
-    Uefi,
-    Bios,
-    #[default]
-    Unknown,
-}
+pub use crate::machine::FirmwareType;
 
 /// The OA 3.0 key from the MSDM table, already decoded. `Debug` shows the key masked.
 #[derive(Clone, Default, Serialize)]
@@ -76,6 +71,9 @@ pub struct Oa3Facts {
     pub edition_source: Option<String>,
     /// Serial inside the group's key ranges; None when the source has no ranges.
     pub serial_in_range: Option<bool>,
+    /// The edition the key entitles today when that differs from its EditionId (a
+    /// Windows 8.1 `CoreConnected` key entitles `Core`); None otherwise.
+    pub entitles: Option<String>,
 }
 
 impl std::fmt::Debug for Oa3Facts {
@@ -96,6 +94,7 @@ impl std::fmt::Debug for Oa3Facts {
             .field("product", &self.product)
             .field("edition_source", &self.edition_source)
             .field("serial_in_range", &self.serial_in_range)
+            .field("entitles", &self.entitles)
             .finish()
     }
 }
@@ -137,6 +136,18 @@ pub struct SlicFacts {
     /// The tables the OEM ids were compared with, e.g. "RSDT (BOCHS/BXPC) from ...".
     pub compared_with: Vec<String>,
     pub warnings: Vec<String>,
+    /// The marker's version dword (a constant on real tables: 0x00020000).
+    pub marker_version: u32,
+    /// Marker OEM ids equal the XSDT's / the RSDT's; `None` when that table was not read.
+    pub xsdt_match: Option<bool>,
+    pub rsdt_match: Option<bool>,
+    /// Which table decided `oem_ids_match`: `XSDT` (when present, as Windows reads it),
+    /// else `RSDT`, else `FACP` (a stand-in where RSDT/XSDT cannot be read); `None` when
+    /// none was readable.
+    pub decided_by: Option<String>,
+    /// The BIOS vendor whose template marker this is (its OEM id is a BIOS vendor's and
+    /// matches none of the PC's other tables): not the PC maker's marker.
+    pub template_vendor: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -164,6 +175,42 @@ pub struct FirmwareFacts {
     // --- added by the firmware reader ---
     /// Things the reader could not learn or that are worth saying (e.g. "no OA3 key in firmware").
     pub notes: Vec<String>,
+    /// MSDM/SLIC tables present but holding no key or marker (all 0xFF, header only...).
+    pub placeholders: Vec<Placeholder>,
+}
+
+/// A table as read: its facts, or a placeholder that holds none.
+#[derive(Debug, Clone)]
+pub enum Reading<T> {
+    Facts(T),
+    Placeholder(Placeholder),
+}
+
+impl<T> Reading<T> {
+    /// The facts, or `None` for a placeholder.
+    pub fn facts(self) -> Option<T> {
+        match self {
+            Reading::Facts(t) => Some(t),
+            Reading::Placeholder(_) => None,
+        }
+    }
+}
+
+fn placeholder_of(
+    table: &str,
+    evidence: &str,
+    header: &acpi::AcpiHeader,
+    checksum_ok: bool,
+    kind: PlaceholderKind,
+) -> Placeholder {
+    Placeholder {
+        table: table.into(),
+        evidence: evidence.into(),
+        kind,
+        table_checksum_ok: checksum_ok,
+        oem_id: header.oem_id_str(),
+        oem_table_id: header.oem_table_id_str(),
+    }
 }
 
 /// ACPI tables the reader looks at.
@@ -171,6 +218,7 @@ pub const MSDM: &[u8; 4] = b"MSDM";
 pub const SLIC: &[u8; 4] = b"SLIC";
 pub const RSDT: &[u8; 4] = b"RSDT";
 pub const XSDT: &[u8; 4] = b"XSDT";
+pub const FACP: &[u8; 4] = b"FACP";
 
 /// One table's bytes and where they came from (for evidence and error messages).
 #[derive(Debug, Clone)]
@@ -181,10 +229,18 @@ pub struct RawTable {
 
 /// Decode an MSDM table into OA3 facts, looking the group up in `editions`.
 /// `Err` for a table that is not a readable MSDM; checksum failures are facts.
-pub fn oa3_from_msdm(table: &[u8], evidence: &str, editions: &dyn editions::EditionSource) -> Result<Oa3Facts> {
+pub fn oa3_from_msdm(
+    table: &[u8],
+    evidence: &str,
+    editions: &dyn editions::EditionSource,
+) -> Result<Reading<Oa3Facts>> {
+    let header = acpi::parse_header(table, Some(MSDM), "MSDM")?;
+    if let Some(kind) = msdm::placeholder_kind(table) {
+        return Ok(Reading::Placeholder(placeholder_of("MSDM", evidence, &header, acpi::checksum_ok(table), kind)));
+    }
     let m = msdm::parse(table)?;
     let f = m.decoded.fields;
-    let mut warnings = m.warnings;
+    let mut warnings: Vec<String> = m.warnings.iter().map(ToString::to_string).collect();
     let key_checksum_ok = m.decoded.checksum_ok();
     if !m.table_checksum_ok {
         warnings.push("MSDM table checksum does not hold: the table is corrupt or was altered".into());
@@ -201,7 +257,7 @@ pub fn oa3_from_msdm(table: &[u8], evidence: &str, editions: &dyn editions::Edit
     {
         warnings.push(format!("key serial {} is outside the key ranges of group {}", f.serial, f.group_id));
     }
-    Ok(Oa3Facts {
+    Ok(Reading::Facts(Oa3Facts {
         evidence: evidence.to_string(),
         key: m.key,
         table_checksum_ok: m.table_checksum_ok,
@@ -217,36 +273,73 @@ pub fn oa3_from_msdm(table: &[u8], evidence: &str, editions: &dyn editions::Edit
         product: info.as_ref().and_then(|i| i.product.clone()),
         edition_source: info.as_ref().map(|i| i.source.clone()),
         serial_in_range: info.as_ref().and_then(|i| i.serial_in_range),
-    })
+        entitles: info
+            .as_ref()
+            .and_then(|i| crate::edition::entitled(&i.edition_id).ok())
+            .filter(|e| info.as_ref().is_some_and(|i| i.edition_id != e.id))
+            .map(|e| e.id.to_string()),
+    }))
 }
 
-/// OEM ids of an RSDT/XSDT known without its bytes (e.g. from the kernel's boot log).
+/// OEM ids of a table (RSDT, XSDT, FACP, MSDM), read from its header or known without
+/// its bytes (e.g. from the kernel's boot log).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RootIds {
-    /// "RSDT" or "XSDT".
+    /// The table's signature: "RSDT", "XSDT", "FACP", "MSDM".
     pub name: String,
     pub oem_id: [u8; 6],
     pub oem_table_id: [u8; 8],
     pub evidence: String,
 }
 
-/// Decode a SLIC table and compare its marker's OEM ids with the RSDT/XSDT headers that
-/// were readable. A damaged RSDT/XSDT is a warning (it only serves this comparison).
-pub fn slic_from_tables(slic_table: &[u8], evidence: &str, roots: &[RawTable]) -> Result<SlicFacts> {
+/// OEM ids of BIOS and board vendors whose template SLIC markers appear in firmware that
+/// does not belong to them (INSYDE, AMI's ALASKA, Phoenix's PTLTD, Award, Intel's
+/// `INTEL`/`TEMPLATE`). Only a template when no other table of the PC carries the id.
+pub const BIOS_VENDOR_OEM_IDS: &[&str] = &["INSYDE", "ALASKA", "AMI", "PTLTD", "AWARD", "PHOENIX", "INTEL"];
+
+/// Decode a SLIC table and compare its marker's OEM ids with the RSDT/XSDT (or FACP)
+/// headers that were readable. A damaged RSDT/XSDT is a warning (it only serves this
+/// comparison).
+pub fn slic_from_tables(slic_table: &[u8], evidence: &str, roots: &[RawTable]) -> Result<Reading<SlicFacts>> {
     slic_from_sources(slic_table, evidence, roots, &[])
 }
 
-/// [`slic_from_tables`] plus RSDT/XSDT OEM ids known without the tables' bytes.
-pub fn slic_from_sources(slic_table: &[u8], evidence: &str, roots: &[RawTable], ids: &[RootIds]) -> Result<SlicFacts> {
-    let s = slic::parse(slic_table)?;
-    let mut warnings = s.warnings.clone();
+/// [`slic_from_tables`] plus table OEM ids known without the tables' bytes (the kernel
+/// log's RSDT/XSDT, the MSDM header for the template check).
+///
+/// The rule (what Windows 7 does): the marker must match the XSDT when the firmware has
+/// one (an ACPI 2.0+ OS reads the XSDT and ignores the RSDT), else the RSDT. Real
+/// factory-activated machines carry an RSDT whose OEM ids differ while the XSDT's match.
+/// Where neither can be read (Linux sysfs exposes no RSDT/XSDT and the boot log may be
+/// gone), the FACP's header ids stand in, said in the evidence.
+pub fn slic_from_sources(
+    slic_table: &[u8],
+    evidence: &str,
+    roots: &[RawTable],
+    ids: &[RootIds],
+) -> Result<Reading<SlicFacts>> {
+    let s = match slic::parse(slic_table)? {
+        slic::SlicTable::Marker(s) => s,
+        slic::SlicTable::Placeholder { header, table_checksum_ok, kind } => {
+            return Ok(Reading::Placeholder(placeholder_of("SLIC", evidence, &header, table_checksum_ok, kind)));
+        }
+    };
+    let mut warnings: Vec<String> = s.warnings.iter().map(ToString::to_string).collect();
     if !s.table_checksum_ok {
         warnings.push("SLIC table checksum does not hold".into());
     }
     let mut all: Vec<RootIds> = Vec::new();
     for root in roots {
-        let sig = if root.bytes.starts_with(RSDT) { RSDT } else { XSDT };
-        let name = if sig == RSDT { "RSDT" } else { "XSDT" };
+        let name = match root.bytes.get(..4) {
+            Some(b"XSDT") => "XSDT",
+            Some(b"FACP") => "FACP",
+            _ => "RSDT",
+        };
+        let sig: &[u8; 4] = match name {
+            "XSDT" => XSDT,
+            "FACP" => FACP,
+            _ => RSDT,
+        };
         match acpi::parse_header(&root.bytes, Some(sig), name) {
             Ok(h) => all.push(RootIds {
                 name: name.into(),
@@ -258,13 +351,18 @@ pub fn slic_from_sources(slic_table: &[u8], evidence: &str, roots: &[RawTable], 
         }
     }
     all.extend(ids.iter().cloned());
+    let matches = |r: &RootIds| r.oem_id == s.oem_id && r.oem_table_id == s.oem_table_id;
+    let find = |n: &str| all.iter().find(|r| r.name == n);
+    let (xsdt, rsdt, facp) = (find("XSDT"), find("RSDT"), find("FACP"));
+    let xsdt_match = xsdt.map(matches);
+    let rsdt_match = rsdt.map(matches);
+    let decider = xsdt.or(rsdt).or(facp);
     let mut compared_with = Vec::new();
-    let mut all_match = true;
-    for r in &all {
+    for r in all.iter().filter(|r| ["XSDT", "RSDT", "FACP"].contains(&r.name.as_str())) {
         let (oem, table) = (acpi::ascii_field(&r.oem_id), acpi::ascii_field(&r.oem_table_id));
-        compared_with.push(format!("{} ({oem}/{table}) from {}", r.name, r.evidence));
-        if r.oem_id != s.oem_id || r.oem_table_id != s.oem_table_id {
-            all_match = false;
+        let role = if r.name == "FACP" { " (stand-in: RSDT/XSDT not readable)" } else { "" };
+        compared_with.push(format!("{} ({oem}/{table}){role} from {}", r.name, r.evidence));
+        if !matches(r) && decider.is_some_and(|d| d.name == r.name) {
             warnings.push(format!(
                 "SLIC marker OEM ids {}/{} differ from the {}'s {oem}/{table}",
                 s.oem_id_str(),
@@ -273,18 +371,49 @@ pub fn slic_from_sources(slic_table: &[u8], evidence: &str, roots: &[RawTable], 
             ));
         }
     }
-    Ok(SlicFacts {
+    if let (Some(true), Some(false)) = (xsdt_match, rsdt_match) {
+        warnings.push(format!(
+            "the RSDT's OEM ids differ from the SLIC marker {}/{} but the XSDT's match: Windows 7 reads the XSDT, so the marker counts",
+            s.oem_id_str(),
+            s.oem_table_id_str()
+        ));
+    }
+    // A BIOS vendor's template marker: its OEM id is the vendor's and no other table of
+    // this PC carries it.
+    let oem = s.oem_id_str();
+    let vendor = BIOS_VENDOR_OEM_IDS
+        .iter()
+        .find(|v| oem.eq_ignore_ascii_case(v) || v.starts_with(oem.as_str()) && oem.len() >= 5);
+    let mut template_vendor = None;
+    if let Some(v) = vendor {
+        if all.is_empty() {
+            warnings.push(format!(
+                "SLIC marker OEM id {oem} is a BIOS vendor's ({v}); no other table was readable to tell whether it is this PC maker's"
+            ));
+        } else if !all.iter().any(|r| r.oem_id == s.oem_id) {
+            template_vendor = Some((*v).to_string());
+            warnings.push(format!(
+                "SLIC marker OEM id {oem} is the BIOS vendor {v}'s and matches none of this PC's other tables: a template marker, not the PC maker's"
+            ));
+        }
+    }
+    Ok(Reading::Facts(SlicFacts {
         evidence: evidence.to_string(),
         table_checksum_ok: s.table_checksum_ok,
         version_major: s.version_major,
         version_minor: s.version_minor,
         oem_id: s.oem_id_str(),
         oem_table_id: s.oem_table_id_str(),
-        oem_ids_match: (!compared_with.is_empty()).then_some(all_match),
+        oem_ids_match: decider.map(matches),
         activates: s.activates(),
         compared_with,
         warnings,
-    })
+        marker_version: s.marker_version,
+        xsdt_match,
+        rsdt_match,
+        decided_by: decider.map(|d| d.name.clone()),
+        template_vendor,
+    }))
 }
 
 /// RSDT/XSDT OEM ids from one kernel log line as Linux prints it at boot:
@@ -319,6 +448,45 @@ pub fn read_with(sources: &TableSources, editions: &dyn editions::EditionSource)
     if sources.is_live() { read_live(editions) } else { read_dumps(sources, editions) }
 }
 
+/// The tables found, read from the live firmware or from dumps.
+struct Tables {
+    msdm: Option<RawTable>,
+    slic: Option<RawTable>,
+    /// RSDT, XSDT (and FACP, the stand-in) as bytes.
+    roots: Vec<RawTable>,
+    /// RSDT/XSDT OEM ids known without their bytes (Linux: the kernel's boot log).
+    ids: Vec<RootIds>,
+}
+
+/// Read each table on its own: a placeholder MSDM never hides the SLIC, a placeholder
+/// SLIC never hides the MSDM key.
+fn assemble(t: Tables, editions: &dyn editions::EditionSource, facts: &mut FirmwareFacts) -> Result<()> {
+    let mut others = t.ids.clone();
+    if let Some(m) = &t.msdm {
+        match oa3_from_msdm(&m.bytes, &m.evidence, editions).map_err(|e| e.in_file(&m.evidence))? {
+            Reading::Facts(k) => {
+                if let Ok(h) = acpi::parse_header(&m.bytes, Some(MSDM), "MSDM") {
+                    others.push(RootIds {
+                        name: "MSDM".into(),
+                        oem_id: h.oem_id,
+                        oem_table_id: h.oem_table_id,
+                        evidence: m.evidence.clone(),
+                    });
+                }
+                facts.oa3 = Some(k);
+            }
+            Reading::Placeholder(p) => facts.placeholders.push(p),
+        }
+    }
+    if let Some(sl) = &t.slic {
+        match slic_from_sources(&sl.bytes, &sl.evidence, &t.roots, &others).map_err(|e| e.in_file(&sl.evidence))? {
+            Reading::Facts(s) => facts.slic = Some(s),
+            Reading::Placeholder(p) => facts.placeholders.push(p),
+        }
+    }
+    Ok(())
+}
+
 fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
     use crate::platform;
     let mut facts = FirmwareFacts { source: "live firmware".into(), ..Default::default() };
@@ -326,11 +494,11 @@ fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
         Ok(platform::read_acpi_table(sig)?
             .map(|bytes| RawTable { bytes, evidence: platform::acpi_table_evidence(sig) }))
     };
-    if let Some(t) = table(MSDM)? {
-        facts.oa3 = Some(oa3_from_msdm(&t.bytes, &t.evidence, editions).map_err(|e| e.in_file(&t.evidence))?);
-    }
-    if let Some(t) = table(SLIC)? {
-        let mut roots = Vec::new();
+    let msdm = table(MSDM)?;
+    let slic = table(SLIC)?;
+    let mut roots = Vec::new();
+    let mut ids = Vec::new();
+    if slic.is_some() {
         for sig in [RSDT, XSDT] {
             match table(sig) {
                 Ok(Some(r)) => roots.push(r),
@@ -339,14 +507,33 @@ fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
             }
         }
         // Linux does not expose RSDT/XSDT in sysfs; its boot log names their OEM ids.
-        let ids = if roots.is_empty() { platform::root_table_ids() } else { Vec::new() };
-        if roots.is_empty() && ids.is_empty() {
-            facts.notes.push("SLIC OEM ids not checked: RSDT/XSDT not readable".into());
+        if roots.is_empty() {
+            ids = platform::kernel_log_lines().iter().filter_map(|l| root_ids_from_kernel_log(l)).fold(
+                Vec::new(),
+                |mut acc: Vec<RootIds>, mut r| {
+                    if !acc.iter().any(|x| x.name == r.name) {
+                        r.evidence = "kernel boot log (/dev/kmsg)".into();
+                        acc.push(r);
+                    }
+                    acc
+                },
+            );
         }
-        facts.slic = Some(slic_from_sources(&t.bytes, &t.evidence, &roots, &ids).map_err(|e| e.in_file(&t.evidence))?);
+        if roots.is_empty() && ids.is_empty() {
+            // The FACP's header stands in (documented); sysfs exposes it.
+            match table(FACP) {
+                Ok(Some(f)) => roots.push(f),
+                _ => facts.notes.push("SLIC OEM ids not checked: RSDT/XSDT not readable".into()),
+            }
+        }
     }
-    match platform::smbios() {
-        Ok(s) => facts.smbios = s,
+    assemble(Tables { msdm, slic, roots, ids }, editions, &mut facts)?;
+    match platform::smbios_raw() {
+        Ok(Some(raw)) => match smbios::parse_raw(&raw) {
+            Ok(s) => facts.smbios = Some(s),
+            Err(e) => facts.notes.push(format!("SMBIOS: {e}")),
+        },
+        Ok(None) => {}
         Err(e) => facts.notes.push(format!("SMBIOS: {e}")),
     }
     let m = platform::machine();
@@ -356,9 +543,18 @@ fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
     facts.cpu_arch = m.cpu_arch;
     facts.notes.extend(m.notes);
     if facts.oa3.is_none() {
-        facts.notes.push("no OA3 key in firmware (no MSDM table)".into());
+        facts.notes.push(no_key_note(&facts, "no OA3 key in firmware (no MSDM table)"));
     }
     Ok(facts)
+}
+
+/// The note for a PC without a usable OA3 key.
+fn no_key_note(facts: &FirmwareFacts, plain: &str) -> String {
+    if facts.placeholders.iter().any(|p| p.table == "MSDM") {
+        "no OA3 key in firmware (the MSDM is a placeholder)".into()
+    } else {
+        plain.into()
+    }
 }
 
 /// Largest dump file read.
@@ -410,23 +606,29 @@ fn read_dumps(sources: &TableSources, editions: &dyn editions::EditionSource) ->
         described.push(p.display().to_string());
     }
     facts.source = format!("dumped tables: {}", described.join(", "));
-    if let Some(p) = pick(&sources.msdm_file, "MSDM") {
-        let t = load(&p)?;
-        facts.oa3 = Some(oa3_from_msdm(&t.bytes, &t.evidence, editions).map_err(|e| e.in_file(&t.evidence))?);
-    } else {
-        facts.notes.push("no OA3 key in the dumped tables (no MSDM)".into());
-    }
-    if let Some(p) = pick(&sources.slic_file, "SLIC") {
-        let t = load(&p)?;
-        let mut roots = Vec::new();
-        if let Some(d) = &sources.acpi_dir {
-            for name in ["RSDT", "XSDT"] {
-                if let Some(rp) = find_in_dir(d, name) {
-                    roots.push(load(&rp)?);
-                }
+    let msdm = pick(&sources.msdm_file, "MSDM").map(|p| load(&p)).transpose()?;
+    let slic = pick(&sources.slic_file, "SLIC").map(|p| load(&p)).transpose()?;
+    let mut roots = Vec::new();
+    if slic.is_some()
+        && let Some(d) = &sources.acpi_dir
+    {
+        for name in ["RSDT", "XSDT"] {
+            if let Some(rp) = find_in_dir(d, name) {
+                roots.push(load(&rp)?);
             }
         }
-        facts.slic = Some(slic_from_tables(&t.bytes, &t.evidence, &roots).map_err(|e| e.in_file(&t.evidence))?);
+        if roots.is_empty()
+            && let Some(fp) = find_in_dir(d, "FACP")
+        {
+            roots.push(load(&fp)?);
+        }
+    }
+    let had_msdm = msdm.is_some();
+    assemble(Tables { msdm, slic, roots, ids: Vec::new() }, editions, &mut facts)?;
+    if !had_msdm {
+        facts.notes.push("no OA3 key in the dumped tables (no MSDM)".into());
+    } else if facts.oa3.is_none() {
+        facts.notes.push(no_key_note(&facts, "no OA3 key in the dumped tables"));
     }
     // A raw SMBIOS table (Linux /sys/firmware/dmi/tables/DMI) or a Windows RSMB blob.
     if let Some(d) = &sources.acpi_dir {

@@ -11,13 +11,55 @@
 //! | 56 | 29 | product key `XXXXX-XXXXX-XXXXX-XXXXX-XXXXX` |
 
 use super::acpi::{self, AcpiHeader, u32_at};
+use super::placeholder::PlaceholderKind;
 use super::product_key::{self, DecodedKey, ProductKey};
 use crate::error::{Error, Result};
 
 const S: &str = "MSDM";
 /// The size of an MSDM table.
 pub const MSDM_LEN: usize = 85;
-const KEY_OFFSET: usize = 56;
+/// Field offsets in the table (after the 36-byte ACPI header).
+pub const VERSION: usize = 36;
+pub const RESERVED: usize = 40;
+pub const DATA_TYPE: usize = 44;
+pub const DATA_RESERVED: usize = 48;
+pub const DATA_LENGTH: usize = 52;
+pub const KEY_OFFSET: usize = 56;
+
+/// A placeholder MSDM (see [`super::placeholder`]): only the header, a body of all 0xFF
+/// or all 0x00, or the documented fields around key bytes that are all 0x00, 0xFF or
+/// spaces. `None` for anything else (a real table, or a damaged one: [`parse`] says).
+pub fn placeholder_kind(table: &[u8]) -> Option<PlaceholderKind> {
+    if let Some(k) = super::placeholder::generic(table) {
+        return Some(k);
+    }
+    let key = table.get(KEY_OFFSET..)?;
+    (table.len() == MSDM_LEN && key.iter().all(|&b| b == 0 || b == 0xFF || b == b' '))
+        .then_some(PlaceholderKind::EmptyKey)
+}
+
+/// Non-fatal findings about an MSDM, with their values (fwts flags the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MsdmWarning {
+    /// A reserved field (at `offset`) that is not zero.
+    Reserved { offset: usize, value: u32 },
+    /// The key's extra bit (114) is set.
+    ExtraBit,
+}
+
+impl std::fmt::Display for MsdmWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MsdmWarning::Reserved { offset, value } if *offset == DATA_RESERVED => {
+                write!(f, "MSDM data reserved field at offset {offset} is 0x{value:08X}, expected 0")
+            }
+            MsdmWarning::Reserved { offset, value } => {
+                write!(f, "MSDM reserved field at offset {offset} is 0x{value:08X}, expected 0")
+            }
+            MsdmWarning::ExtraBit => write!(f, "product key has its extra bit (114) set"),
+        }
+    }
+}
 
 /// A parsed, validated MSDM table. The key's checksum and the table checksum are
 /// reported, not enforced (a failing checksum is a finding for the gate). `Debug`
@@ -32,7 +74,7 @@ pub struct Msdm {
     pub key: String,
     pub decoded: DecodedKey,
     /// Non-fatal findings, e.g. reserved fields that are not zero.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<MsdmWarning>,
 }
 
 impl std::fmt::Debug for Msdm {
@@ -58,25 +100,31 @@ impl std::fmt::Debug for Msdm {
 pub fn parse(table: &[u8]) -> Result<Msdm> {
     let (header, table_checksum_ok) = acpi::parse_fixed(table, b"MSDM", MSDM_LEN, S)?;
     let mut warnings = Vec::new();
-    let version = u32_at(table, 36);
+    let version = u32_at(table, VERSION);
     if version != 1 {
-        return Err(Error::invalid(S, 36, "version", "1", version.to_string()));
+        return Err(Error::invalid(S, VERSION as u64, "version", "1", version.to_string()));
     }
-    let reserved = u32_at(table, 40);
+    let reserved = u32_at(table, RESERVED);
     if reserved != 0 {
-        warnings.push(format!("MSDM reserved field at offset 40 is 0x{reserved:08X}, expected 0"));
+        warnings.push(MsdmWarning::Reserved { offset: RESERVED, value: reserved });
     }
-    let data_type = u32_at(table, 44);
+    let data_type = u32_at(table, DATA_TYPE);
     if data_type != 1 {
-        return Err(Error::invalid(S, 44, "data type", "1 (product key)", data_type.to_string()));
+        return Err(Error::invalid(S, DATA_TYPE as u64, "data type", "1 (product key)", data_type.to_string()));
     }
-    let data_reserved = u32_at(table, 48);
+    let data_reserved = u32_at(table, DATA_RESERVED);
     if data_reserved != 0 {
-        warnings.push(format!("MSDM data reserved field at offset 48 is 0x{data_reserved:08X}, expected 0"));
+        warnings.push(MsdmWarning::Reserved { offset: DATA_RESERVED, value: data_reserved });
     }
-    let data_length = u32_at(table, 52);
+    let data_length = u32_at(table, DATA_LENGTH);
     if data_length as usize != product_key::KEY_LEN {
-        return Err(Error::invalid(S, 52, "data length", product_key::KEY_LEN.to_string(), data_length.to_string()));
+        return Err(Error::invalid(
+            S,
+            DATA_LENGTH as u64,
+            "data length",
+            product_key::KEY_LEN.to_string(),
+            data_length.to_string(),
+        ));
     }
     let key_bytes = &table[KEY_OFFSET..KEY_OFFSET + product_key::KEY_LEN];
     let decoded = match product_key::parse_at(key_bytes, S, KEY_OFFSET as u64)? {
@@ -92,7 +140,7 @@ pub fn parse(table: &[u8]) -> Result<Msdm> {
         }
     };
     if decoded.fields.extra {
-        warnings.push("product key has its extra bit (114) set".into());
+        warnings.push(MsdmWarning::ExtraBit);
     }
     // check_syntax admitted only ASCII, so this is valid UTF-8.
     let key = String::from_utf8_lossy(key_bytes).into_owned();

@@ -29,6 +29,27 @@ pub fn parse_rsmb(blob: &[u8]) -> Result<SmbiosFacts> {
     parse_table(&blob[8..8 + len])
 }
 
+/// SMBIOS facts from what the platform exposes (a table, an RSMB blob, or Linux's
+/// `/sys/class/dmi/id` strings with the raw table as the serial's fallback).
+pub fn parse_raw(raw: &crate::platform::SmbiosRaw) -> Result<SmbiosFacts> {
+    use crate::platform::SmbiosRaw;
+    match raw {
+        SmbiosRaw::Table(t) => parse_table(t),
+        SmbiosRaw::Rsmb(b) => parse_rsmb(b),
+        SmbiosRaw::DmiStrings { vendor, product, serial, table } => {
+            let s = |b: &Option<Vec<u8>>| b.as_deref().map(clean).filter(|s| !s.is_empty());
+            let mut f = SmbiosFacts { manufacturer: s(vendor), product: s(product), serial: s(serial) };
+            if f.serial.is_none()
+                && let Some(t) = table
+                && let Ok(from_table) = parse_table(t)
+            {
+                f.serial = from_table.serial;
+            }
+            Ok(f)
+        }
+    }
+}
+
 /// Walk the structure table and return the system information (type 1) strings.
 /// A table without type 1 gives empty facts.
 pub fn parse_table(table: &[u8]) -> Result<SmbiosFacts> {

@@ -51,8 +51,8 @@ const GVLK: &[(&[&str], &str, &str)] = &[
 
 /// The public KMS client setup key for a release ("Windows 11") and EditionID.
 pub fn kms_client_key(release: &str, edition_id: &str) -> Option<&'static str> {
-    let ed = super::product::edition_key(edition_id);
-    GVLK.iter().find(|(rels, e, _)| rels.contains(&release) && e.eq_ignore_ascii_case(&ed)).map(|(_, _, k)| *k)
+    let ed = crate::edition::lookup(edition_id)?;
+    GVLK.iter().find(|(rels, e, _)| rels.contains(&release) && *e == ed.id).map(|(_, _, k)| *k)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,7 +83,7 @@ pub fn advise(image: &ImageFacts) -> Advice {
         Some(k) => format!(
             "after applying, activate with the Volume Licensing key for {what}, not the firmware OEM key: with KMS or Active Directory-based activation the public KMS client setup key {k} (slmgr /ipk {k}), otherwise your organisation's MAK"
         ),
-        None if edition.as_deref().is_some_and(super::product::is_home_class) => {
+        None if edition.as_deref().and_then(crate::edition::lookup).is_some_and(|e| e.is_home()) => {
             format!(
                 "{what} has no Volume Licensing key: Home editions are not reimaged with VL media; a Home PC activates only with its own firmware OEM key"
             )

@@ -37,11 +37,25 @@ pub struct Fact<T> {
     pub value: T,
     pub source: Source,
     pub evidence: String,
+    /// A short form of the evidence for the table ("--licensed-edition", "installed
+    /// Windows"); `None` shows the evidence itself. Not in the JSON.
+    #[serde(skip)]
+    pub short: Option<String>,
 }
 
 impl<T> Fact<T> {
     pub fn new(value: T, source: Source, evidence: impl Into<String>) -> Fact<T> {
-        Fact { value, source, evidence: evidence.into() }
+        Fact { value, source, evidence: evidence.into(), short: None }
+    }
+
+    pub fn with_short(mut self, short: impl Into<String>) -> Fact<T> {
+        self.short = Some(short.into());
+        self
+    }
+
+    /// The short form of the evidence (see `short`).
+    pub fn short_evidence(&self) -> &str {
+        self.short.as_deref().unwrap_or(&self.evidence)
     }
 }
 
@@ -54,6 +68,8 @@ pub struct KeyFacts {
     pub group_id: Option<u32>,
     pub edition_id: Option<String>,
     pub key_type: Option<String>,
+    /// The release the key's group belongs to ("Windows 8.1"), when the group table says.
+    pub release: Option<String>,
     pub table_checksum_ok: bool,
     pub key_checksum_ok: Option<bool>,
     pub warnings: Vec<String>,
@@ -73,8 +89,12 @@ pub struct MachineFacts {
 pub struct LicensedFacts {
     /// The licensed edition the rules use: the firmware's, else the declaration's.
     pub edition: Option<Fact<String>>,
-    /// The firmware OA3 key's edition, when the key and its group are known.
+    /// The edition the firmware OA3 key entitles today (a Windows 8.1 CoreConnected key
+    /// entitles Core), when the key's group and its edition are known.
     pub firmware_edition: Option<Fact<String>>,
+    /// Why the firmware key's known group gives no edition the rules can compare (a
+    /// Windows 10 S or Windows RT key, an EditionID outside the edition table).
+    pub firmware_edition_unknown: Option<String>,
     /// The operator's declaration (flag or policy), kept to detect conflicts.
     pub declared_edition: Option<Fact<String>>,
     /// What the installed Windows reports: a hint, never proof of the licence.
@@ -89,8 +109,12 @@ pub struct LicensedFacts {
     pub firmware_source: String,
     pub firmware_key: Option<KeyFacts>,
     pub slic: Option<SlicFacts>,
+    /// MSDM/SLIC tables that hold no key or marker (all 0xFF, header only...).
+    pub placeholders: Vec<crate::firmware::Placeholder>,
     pub machine: MachineFacts,
     pub offline_os: Option<OfflineOsFacts>,
+    /// Several installed Windows were found (in WinPE) and none was used: their roots.
+    pub offline_os_candidates: Vec<String>,
 }
 
 /// One image index as the rules see it.
@@ -136,7 +160,7 @@ impl ImageFacts {
         let w = info.windows.as_ref();
         let server = w.is_some_and(|w| {
             crate::image::product::is_server(w.installation_type.as_deref(), w.product_type.as_deref())
-                || w.edition_id.as_deref().is_some_and(|e| e.to_ascii_lowercase().starts_with("server"))
+                || w.edition_id.as_deref().and_then(crate::edition::lookup).is_some_and(|e| e.is_server())
         });
         let version = w.and_then(|w| w.version);
         ImageFacts {
@@ -164,6 +188,9 @@ pub struct Sources<'a> {
     pub declaration: &'a Declaration,
     pub policy: &'a Policy,
     pub offline_os: Option<&'a OfflineOsFacts>,
+    /// Installed Windows found when there were several (then none is used: which one is
+    /// this PC's licence is unknown). Empty otherwise.
+    pub offline_os_candidates: &'a [String],
     /// The operator's declaration of this machine (fills what the firmware facts lack).
     pub machine: &'a MachineDeclaration,
     pub show_key: bool,
@@ -210,8 +237,20 @@ impl MachineDeclaration {
     }
 }
 
-fn declared_source(evidence: &str) -> Source {
-    if evidence.starts_with("operator flag") { Source::Operator } else { Source::Policy }
+/// A declared value as a fact; a flag's short evidence is the flag itself.
+fn declared_fact<T, U>(d: &crate::operator::Declared<T>, value: U) -> Fact<U> {
+    let f = Fact::new(value, declared_source(d), d.evidence.clone());
+    match &d.flag {
+        Some(flag) => f.with_short(*flag),
+        None => f,
+    }
+}
+
+fn declared_source<T>(d: &crate::operator::Declared<T>) -> Source {
+    match d.origin {
+        crate::operator::Origin::Flag => Source::Operator,
+        crate::operator::Origin::PolicyFile => Source::Policy,
+    }
 }
 
 /// The declared edition, version and language, validated.
@@ -221,9 +260,10 @@ pub type DeclaredFacts = (Option<Fact<String>>, Option<Fact<Generation>>, Option
 /// language is a usage error (flag) or a bad policy (exit 4). Cheap: the CLI calls it
 /// before reading anything else, so usage errors come first.
 pub fn declared_facts(decl: &Declaration) -> Result<DeclaredFacts> {
-    let bad = |evidence: &str, what: &str, value: &str, hint: &str| {
+    let bad = |d: &crate::operator::Declared<String>, what: &str, hint: &str| {
+        let (evidence, value) = (&d.evidence, &d.value);
         let message = format!("{evidence}: {value:?} is not a known {what} ({hint})");
-        if declared_source(evidence) == Source::Operator {
+        if declared_source(d) == Source::Operator {
             Error::Usage { message }
         } else {
             Error::malformed("policy file", 0, message)
@@ -231,37 +271,32 @@ pub fn declared_facts(decl: &Declaration) -> Result<DeclaredFacts> {
     };
     let edition = match &decl.edition {
         Some(d) => {
-            let id = product::canonical_edition(&d.value).ok_or_else(|| {
-                bad(
-                    &d.evidence,
-                    "edition",
-                    &d.value,
-                    "use an EditionID such as Professional, Core, ProfessionalN, ServerStandard",
-                )
+            let id = crate::edition::canonical(&d.value).ok_or_else(|| {
+                bad(d, "edition", "use an EditionID such as Professional, Core, ProfessionalN, ServerStandard")
             })?;
-            Some(Fact::new(id.to_string(), declared_source(&d.evidence), d.evidence.clone()))
+            // A Windows 8/8.1 edition declares the edition it entitles today.
+            let ent = crate::edition::entitled(id).map_err(|why| bad(d, "edition the rules can compare", &why))?;
+            let mut f = declared_fact(d, ent.id.to_string());
+            if ent.id != id {
+                f.evidence = format!("{} ({id}, which entitles {} today)", f.evidence, ent.id);
+            }
+            Some(f)
         }
         None => None,
     };
     let version = match &decl.version {
         Some(d) => {
             let g = product::parse_generation(&d.value).ok_or_else(|| {
-                bad(
-                    &d.evidence,
-                    "Windows version",
-                    &d.value,
-                    "use 7, 8, 8.1, 10, 11, a server year, or major.minor.build",
-                )
+                bad(d, "Windows version", "use 7, 8, 8.1, 10, 11, a server year, or major.minor.build")
             })?;
-            Some(Fact::new(g, declared_source(&d.evidence), d.evidence.clone()))
+            Some(declared_fact(d, g))
         }
         None => None,
     };
     let language = match &decl.language {
         Some(d) => {
-            let l = product::canonical_language(&d.value)
-                .ok_or_else(|| bad(&d.evidence, "language tag", &d.value, "e.g. en-US, ja-JP"))?;
-            Some(Fact::new(l, declared_source(&d.evidence), d.evidence.clone()))
+            let l = product::canonical_language(&d.value).ok_or_else(|| bad(d, "language tag", "e.g. en-US, ja-JP"))?;
+            Some(declared_fact(d, l))
         }
         None => None,
     };
@@ -279,15 +314,42 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         group_id: k.group_id,
         edition_id: k.edition_id.clone(),
         key_type: k.key_type.clone(),
+        release: k.product.clone(),
         table_checksum_ok: k.table_checksum_ok,
         key_checksum_ok: k.key_checksum_ok,
         warnings: k.warnings.clone(),
     });
+    let mut firmware_edition_unknown = None;
     let firmware_edition = fw.oa3.as_ref().and_then(|k| {
         let e = k.edition_id.as_ref()?;
         let group = k.group_id.map_or_else(String::new, |g| format!(", group {g}"));
-        let kind = k.key_type.as_deref().unwrap_or("key");
-        Some(Fact::new(e.clone(), Source::Firmware, format!("firmware OA3 key ({kind}{group}) in {}", k.evidence)))
+        let kind = match (&k.product, &k.key_type) {
+            (Some(p), Some(t)) => format!("{p} {t} key"),
+            (None, Some(t)) => format!("{t} key"),
+            _ => "key".to_string(),
+        };
+        match crate::edition::entitled(e) {
+            Ok(ent) if ent.id == e.as_str() => Some(
+                Fact::new(e.clone(), Source::Firmware, format!("firmware OA3 key ({kind}{group}) in {}", k.evidence))
+                    .with_short(format!("firmware OA3 key ({kind}{group})")),
+            ),
+            Ok(ent) => {
+                let what = format!("{kind}{group}, EditionId {e}, which entitles {} today", ent.id);
+                Some(
+                    Fact::new(
+                        ent.id.to_string(),
+                        Source::Firmware,
+                        format!("firmware OA3 key ({what}) in {}", k.evidence),
+                    )
+                    .with_short(format!("firmware OA3 key ({what})")),
+                )
+            }
+            Err(why) => {
+                let g = k.group_id.map_or_else(String::new, |g| format!("group {g}, "));
+                firmware_edition_unknown = Some(format!("{why} ({g}EditionId {e})"));
+                None
+            }
+        }
     });
 
     let os = s.offline_os;
@@ -301,7 +363,7 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         })
     });
     let installed_version = os.and_then(|o| {
-        let server = o.edition_id.as_deref().is_some_and(|e| e.to_ascii_lowercase().starts_with("server"));
+        let server = o.edition_id.as_deref().and_then(crate::edition::lookup).is_some_and(|e| e.is_server());
         let g = product::generation(o.major?, o.minor?, o.current_build?, server)?;
         Some(Fact::new(
             g,
@@ -313,20 +375,23 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
                 o.minor?,
                 o.current_build?
             ),
-        ))
+        ).with_short("installed Windows"))
     });
     let installed_language = os.and_then(|o| {
         let tag = product::canonical_language(o.install_language.as_deref()?)?;
         let cs = o.control_set.as_deref().unwrap_or("ControlSet");
-        Some(Fact::new(
-            tag,
-            Source::OfflineOs,
-            format!(
-                "{}: {cs}\\Control\\Nls\\Language\\InstallLanguage = {}",
-                o.system_hive,
-                o.install_lcid.as_deref().unwrap_or("?")
-            ),
-        ))
+        Some(
+            Fact::new(
+                tag,
+                Source::OfflineOs,
+                format!(
+                    "{}: {cs}\\Control\\Nls\\Language\\InstallLanguage = {}",
+                    o.system_hive,
+                    o.install_lcid.as_deref().unwrap_or("?")
+                ),
+            )
+            .with_short("installed Windows"),
+        )
     });
     let arch = os.and_then(|o| {
         let cs = o.control_set.as_deref().unwrap_or("ControlSet");
@@ -340,7 +405,7 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
     });
 
     let software_assurance = match &s.declaration.software_assurance {
-        Some(d) => Fact::new(d.value, declared_source(&d.evidence), d.evidence.clone()),
+        Some(d) => declared_fact(d, d.value),
         None => Fact::new(
             false,
             Source::Default,
@@ -395,6 +460,7 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
     Ok(LicensedFacts {
         edition,
         firmware_edition,
+        firmware_edition_unknown,
         declared_edition,
         installed_edition,
         version: version.or(installed_version),
@@ -406,8 +472,10 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         firmware_source: fw.source.clone(),
         firmware_key,
         slic: fw.slic.clone(),
+        placeholders: fw.placeholders.clone(),
         machine,
         offline_os: os.cloned(),
+        offline_os_candidates: s.offline_os_candidates.to_vec(),
     })
 }
 /// The media kind an ISO's `sources/ei.cfg` states (the policy's `MediaKind`), with the

@@ -1,106 +1,10 @@
-//! Editions and version generations: the vocabulary the rules compare.
+//! Version generations: the vocabulary the rules compare (editions: `crate::edition`).
 
 use std::fmt;
 
 use serde::Serialize;
 
 use crate::image::product::{ServerLicence, WINDOWS_11_FIRST_BUILD, server_licence};
-
-/// EditionIDs the gate knows, with the friendly names an operator may type.
-const EDITIONS: &[(&str, &[&str])] = &[
-    ("Core", &["Home"]),
-    ("CoreN", &["Home N"]),
-    ("CoreSingleLanguage", &["Home Single Language"]),
-    ("CoreCountrySpecific", &["Home China", "Home Country Specific"]),
-    ("Professional", &["Pro"]),
-    ("ProfessionalN", &["Pro N"]),
-    ("ProfessionalWorkstation", &["Pro for Workstations"]),
-    ("ProfessionalWorkstationN", &["Pro N for Workstations"]),
-    ("ProfessionalEducation", &["Pro Education"]),
-    ("ProfessionalEducationN", &["Pro Education N"]),
-    ("Education", &[]),
-    ("EducationN", &[]),
-    ("Enterprise", &[]),
-    ("EnterpriseN", &[]),
-    ("EnterpriseS", &["Enterprise LTSC"]),
-    ("EnterpriseSN", &["Enterprise N LTSC"]),
-    ("IoTEnterprise", &["IoT Enterprise"]),
-    ("IoTEnterpriseS", &["IoT Enterprise LTSC"]),
-    ("Ultimate", &[]),
-    ("HomePremium", &["Home Premium"]),
-    ("HomeBasic", &["Home Basic"]),
-    ("Starter", &[]),
-    ("ServerStandard", &["Server Standard", "Standard"]),
-    ("ServerDatacenter", &["Server Datacenter", "Datacenter"]),
-    ("ServerEnterprise", &["Server Enterprise"]),
-];
-
-/// Canonical EditionID for what an operator typed ("pro", "Professional", "Home N"...).
-pub fn canonical_edition(s: &str) -> Option<&'static str> {
-    let s = s.trim();
-    EDITIONS
-        .iter()
-        .find(|(id, aliases)| id.eq_ignore_ascii_case(s) || aliases.iter().any(|a| a.eq_ignore_ascii_case(s)))
-        .map(|(id, _)| *id)
-}
-
-/// Normalise an EditionID for comparison: Server Core installations may report
-/// `ServerStandardCore`; the licence is the same product.
-pub fn edition_key(id: &str) -> String {
-    let lower = id.trim().to_ascii_lowercase();
-    if lower.starts_with("server") && lower.len() > "server".len() + 4 {
-        if let Some(stripped) = lower.strip_suffix("core") {
-            return stripped.to_string();
-        }
-    }
-    lower
-}
-
-pub fn same_edition(a: &str, b: &str) -> bool {
-    edition_key(a) == edition_key(b)
-}
-
-fn key_in(id: &str, set: &[&str]) -> bool {
-    let k = edition_key(id);
-    set.iter().any(|s| s.eq_ignore_ascii_case(&k))
-}
-
-/// Enterprise and Education: Volume Licensing upgrades, not eligible on their own.
-pub fn is_upgrade_edition(id: &str) -> bool {
-    key_in(id, &["Enterprise", "EnterpriseN", "Education", "EducationN"])
-}
-
-/// Home-class editions: no downgrade rights, no qualifying OS for VL upgrades.
-pub fn is_home_class(id: &str) -> bool {
-    key_in(id, &["Core", "CoreN", "CoreSingleLanguage", "CoreCountrySpecific", "HomePremium", "HomeBasic", "Starter"])
-}
-
-/// Editions that qualify for the Enterprise/Education upgrade (Pro-class).
-pub fn is_qualifying_for_upgrade(id: &str) -> bool {
-    key_in(
-        id,
-        &[
-            "Professional",
-            "ProfessionalN",
-            "ProfessionalWorkstation",
-            "ProfessionalWorkstationN",
-            "ProfessionalEducation",
-            "ProfessionalEducationN",
-            "Ultimate",
-        ],
-    )
-}
-
-/// Editions whose licence carries downgrade rights (Pro-class, VL editions, servers).
-pub fn has_downgrade_rights(id: &str) -> bool {
-    !is_home_class(id)
-}
-
-/// An "N" edition (without Media Player components).
-pub fn is_n_edition(id: &str) -> bool {
-    let k = edition_key(id);
-    k.ends_with('n') && !k.ends_with("education")
-}
 
 /// A Windows release as licensing sees it: Windows 7, 10, 11, Server 2022...
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -217,22 +121,6 @@ pub fn canonical_language(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn editions() {
-        assert_eq!(canonical_edition("pro"), Some("Professional"));
-        assert_eq!(canonical_edition("HOME"), Some("Core"));
-        assert_eq!(canonical_edition("ProfessionalN"), Some("ProfessionalN"));
-        assert_eq!(canonical_edition("Datacenter"), Some("ServerDatacenter"));
-        assert_eq!(canonical_edition("Pro-ish"), None);
-        assert!(same_edition("ServerStandardCore", "ServerStandard"));
-        assert!(!same_edition("Core", "Professional"));
-        assert!(!same_edition("ServerStandard", "ServerDatacenter"));
-        assert!(is_upgrade_edition("EnterpriseN") && !is_upgrade_edition("ProfessionalEducation"));
-        assert!(is_home_class("CoreSingleLanguage") && !is_home_class("Professional"));
-        assert!(is_n_edition("ProfessionalN") && is_n_edition("EnterpriseN") && is_n_edition("EducationN"));
-        assert!(!is_n_edition("Education") && !is_n_edition("Professional") && !is_n_edition("ProfessionalEducation"));
-    }
 
     #[test]
     fn generations() {

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::activation::Advice;
-use super::rules::{ADVISORY, Outcome, RuleResult};
+use super::rules::{ADVISORY, Basis, Outcome, RuleResult};
 use crate::exit::ExitStatus;
 use crate::operator::{Action, Policy};
 
@@ -80,11 +80,7 @@ impl Verdict {
         let downgrades = self
             .rules
             .iter()
-            .filter(|r| {
-                r.result.id == "version"
-                    && r.result.outcome == Outcome::Pass
-                    && r.result.message.contains("downgrade rights")
-            })
+            .filter(|r| r.result.outcome == Outcome::Pass && r.result.basis == Some(Basis::DowngradeRights))
             .count();
         (self.warnings().len(), downgrades)
     }

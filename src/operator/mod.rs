@@ -13,6 +13,17 @@ pub use policy::{Action, MediaKind, Policy};
 pub struct Declared<T> {
     pub value: T,
     pub evidence: String,
+    /// Where it was declared: a command-line flag or the policy file.
+    pub origin: Origin,
+    /// The flag, when a flag declared it.
+    pub flag: Option<&'static str>,
+}
+
+/// Where a declared value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Flag,
+    PolicyFile,
 }
 
 /// The operator's declaration after merging flags over the policy file.
@@ -35,11 +46,21 @@ pub struct Flags {
 
 /// Merge flags over the policy's `[licensed]` table.
 pub fn declaration(flags: &Flags, policy: &Policy) -> Declaration {
-    let from_flag = |v: &Option<String>, flag: &str| {
-        v.as_ref().map(|s| Declared { value: s.clone(), evidence: format!("operator flag {flag}") })
+    let from_flag = |v: &Option<String>, flag: &'static str| {
+        v.as_ref().map(|s| Declared {
+            value: s.clone(),
+            evidence: format!("operator flag {flag}"),
+            origin: Origin::Flag,
+            flag: Some(flag),
+        })
     };
     let from_policy = |v: &Option<String>, key: &str| {
-        v.as_ref().map(|s| Declared { value: s.clone(), evidence: format!("{}: licensed.{key}", policy.source) })
+        v.as_ref().map(|s| Declared {
+            value: s.clone(),
+            evidence: format!("{}: licensed.{key}", policy.source),
+            origin: Origin::PolicyFile,
+            flag: None,
+        })
     };
     Declaration {
         edition: from_flag(&flags.edition, "--licensed-edition")
@@ -49,11 +70,19 @@ pub fn declaration(flags: &Flags, policy: &Policy) -> Declaration {
         language: from_flag(&flags.language, "--licensed-language")
             .or_else(|| from_policy(&policy.licensed.language, "language")),
         software_assurance: if flags.software_assurance {
-            Some(Declared { value: true, evidence: "operator flag --software-assurance".into() })
+            Some(Declared {
+                value: true,
+                evidence: "operator flag --software-assurance".into(),
+                origin: Origin::Flag,
+                flag: Some("--software-assurance"),
+            })
         } else {
-            policy
-                .software_assurance
-                .map(|v| Declared { value: v, evidence: format!("{}: software_assurance", policy.source) })
+            policy.software_assurance.map(|v| Declared {
+                value: v,
+                evidence: format!("{}: software_assurance", policy.source),
+                origin: Origin::PolicyFile,
+                flag: None,
+            })
         },
     }
 }

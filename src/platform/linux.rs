@@ -3,9 +3,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::MachineFacts;
+use super::{FirmwareType, MAX_FIRMWARE_TABLE, MachineFacts, SmbiosRaw};
 use crate::error::{Error, Result};
-use crate::firmware::{FirmwareType, SmbiosFacts, acpi, smbios as smbios_parser};
 
 const TABLES: &str = "/sys/firmware/acpi/tables";
 const DMI_ID: &str = "/sys/class/dmi/id";
@@ -43,38 +42,32 @@ fn table_path(sig: &[u8; 4]) -> PathBuf {
 }
 
 pub fn read_acpi_table(sig: &[u8; 4]) -> Result<Option<Vec<u8>>> {
-    read_bounded(&table_path(sig), acpi::MAX_TABLE_LEN)
+    read_bounded(&table_path(sig), MAX_FIRMWARE_TABLE)
 }
 
 pub fn acpi_table_evidence(sig: &[u8; 4]) -> String {
     table_path(sig).display().to_string()
 }
 
-fn dmi_string(name: &str) -> Result<Option<String>> {
-    Ok(read_bounded(&Path::new(DMI_ID).join(name), 4096)?.map(|b| smbios_parser::clean(&b)).filter(|s| !s.is_empty()))
+fn dmi_bytes(name: &str) -> Result<Option<Vec<u8>>> {
+    read_bounded(&Path::new(DMI_ID).join(name), 4096)
 }
 
-pub fn smbios() -> Result<Option<SmbiosFacts>> {
+pub fn smbios_raw() -> Result<Option<SmbiosRaw>> {
     if !Path::new(DMI_ID).is_dir() {
         return Ok(None);
     }
-    let mut f =
-        SmbiosFacts { manufacturer: dmi_string("sys_vendor")?, product: dmi_string("product_name")?, serial: None };
+    let (vendor, product) = (dmi_bytes("sys_vendor")?, dmi_bytes("product_name")?);
     // product_serial is root-only: its absence of permission is not an error.
-    match dmi_string("product_serial") {
-        Ok(s) => f.serial = s,
+    let (serial, table) = match dmi_bytes("product_serial") {
+        Ok(s) => (s, None),
+        // Fall back to the raw table (also root-only); else the serial stays unknown.
         Err(Error::PermissionDenied { .. }) => {
-            // Fall back to the raw table (also root-only); leave the serial unknown.
-            if let Ok(Some(raw)) =
-                read_bounded(Path::new("/sys/firmware/dmi/tables/DMI"), smbios_parser::MAX_SMBIOS_LEN)
-                && let Ok(t) = smbios_parser::parse_table(&raw)
-            {
-                f.serial = t.serial;
-            }
+            (None, read_bounded(Path::new("/sys/firmware/dmi/tables/DMI"), MAX_FIRMWARE_TABLE).ok().flatten())
         }
         Err(e) => return Err(e),
-    }
-    Ok(Some(f))
+    };
+    Ok(Some(SmbiosRaw::DmiStrings { vendor, product, serial, table }))
 }
 
 fn read_trimmed(path: &str) -> Option<String> {
@@ -145,27 +138,26 @@ pub fn machine() -> MachineFacts {
     m
 }
 
-/// RSDT/XSDT OEM ids from the kernel log (/dev/kmsg, root only), which Linux prints at
-/// boot because sysfs does not expose those two tables.
-pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
+/// The kernel log's records (/dev/kmsg, root only), read without blocking, bounded. The
+/// boot log names the RSDT/XSDT OEM ids, which sysfs does not expose.
+pub fn kernel_log_lines() -> Vec<String> {
     use std::os::unix::fs::OpenOptionsExt;
     const O_NONBLOCK: i32 = 0o4000;
+    /// Keep only records that can name a root table (bounded memory).
+    const KEEP: &[&str] = &["ACPI: RSDT ", "ACPI: XSDT "];
     let Ok(mut f) = std::fs::OpenOptions::new().read(true).custom_flags(O_NONBLOCK).open("/dev/kmsg") else {
         return Vec::new();
     };
-    let mut found: Vec<crate::firmware::RootIds> = Vec::new();
+    let mut lines = Vec::new();
     let mut buf = vec![0u8; 8192];
     // One record per read; stop at the end of the buffer (EAGAIN) or after a bound.
     for _ in 0..200_000 {
         match f.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                let line = String::from_utf8_lossy(&buf[..n]);
-                if let Some(mut r) = crate::firmware::root_ids_from_kernel_log(&line)
-                    && !found.iter().any(|x| x.name == r.name)
-                {
-                    r.evidence = "kernel boot log (/dev/kmsg)".into();
-                    found.push(r);
+                let line = String::from_utf8_lossy(buf.get(..n).unwrap_or_default());
+                if KEEP.iter().any(|k| line.contains(k)) && lines.len() < 64 {
+                    lines.push(line.into_owned());
                 }
             }
             // EPIPE: a record was overwritten while reading; carry on.
@@ -173,5 +165,5 @@ pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
             Err(_) => break,
         }
     }
-    found
+    lines
 }

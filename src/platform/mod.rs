@@ -16,7 +16,22 @@ pub fn stdout_color() -> bool {
 // --- firmware ---
 
 use crate::error::Result;
-use crate::firmware::{FirmwareType, SmbiosFacts};
+pub use crate::machine::{FirmwareType, MachineFacts};
+
+/// Largest ACPI table or SMBIOS blob read (the parsers bound them again).
+pub const MAX_FIRMWARE_TABLE: usize = 1 << 20;
+
+/// SMBIOS as the operating system exposes it, unparsed.
+#[derive(Debug, Clone)]
+pub enum SmbiosRaw {
+    /// A raw SMBIOS structure table (Linux `/sys/firmware/dmi/tables/DMI`).
+    Table(Vec<u8>),
+    /// The Windows `RSMB` firmware table: an 8-byte header, then the structure table.
+    Rsmb(Vec<u8>),
+    /// Linux `/sys/class/dmi/id` strings (raw bytes; `None` when absent), and the raw
+    /// table when the serial was root-only and the table could be read.
+    DmiStrings { vendor: Option<Vec<u8>>, product: Option<Vec<u8>>, serial: Option<Vec<u8>>, table: Option<Vec<u8>> },
+}
 
 #[cfg(target_os = "linux")]
 use linux as os;
@@ -25,9 +40,8 @@ use windows as os;
 #[cfg(not(any(target_os = "linux", windows)))]
 /// Fallback for systems without a firmware reader: nothing is known.
 mod other {
-    use super::MachineFacts;
+    use super::{MachineFacts, SmbiosRaw};
     use crate::error::Result;
-    use crate::firmware::SmbiosFacts;
 
     pub fn read_acpi_table(_sig: &[u8; 4]) -> Result<Option<Vec<u8>>> {
         Ok(None)
@@ -37,7 +51,7 @@ mod other {
         format!("ACPI table {}", String::from_utf8_lossy(sig))
     }
 
-    pub fn smbios() -> Result<Option<SmbiosFacts>> {
+    pub fn smbios_raw() -> Result<Option<SmbiosRaw>> {
         Ok(None)
     }
 
@@ -49,23 +63,12 @@ mod other {
         }
     }
 
-    pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
+    pub fn kernel_log_lines() -> Vec<String> {
         Vec::new()
     }
 }
 #[cfg(not(any(target_os = "linux", windows)))]
 use other as os;
-
-/// Facts about the machine itself (not from ACPI tables).
-#[derive(Debug, Clone, Default)]
-pub struct MachineFacts {
-    pub firmware_type: FirmwareType,
-    pub uefi_bitness: Option<u32>,
-    pub secure_boot: Option<bool>,
-    pub cpu_arch: Option<String>,
-    /// Why something is unknown (e.g. "Secure Boot: efivarfs not mounted").
-    pub notes: Vec<String>,
-}
 
 /// The raw bytes of ACPI table `sig` from the running firmware; `Ok(None)` when the
 /// firmware has no such table; `Err` when it exists but cannot be read (permission).
@@ -78,15 +81,15 @@ pub fn acpi_table_evidence(sig: &[u8; 4]) -> String {
     os::acpi_table_evidence(sig)
 }
 
-/// RSDT/XSDT OEM ids when the tables themselves are not readable (Linux: from the
-/// kernel's boot log); empty when unknown.
-pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
-    os::root_table_ids()
+/// The kernel's log records (Linux: `/dev/kmsg`, root only; bounded), where the boot
+/// log names the RSDT/XSDT OEM ids that sysfs does not expose. Empty elsewhere.
+pub fn kernel_log_lines() -> Vec<String> {
+    os::kernel_log_lines()
 }
 
-/// SMBIOS system information (type 1); `Ok(None)` when the OS exposes none.
-pub fn smbios() -> Result<Option<SmbiosFacts>> {
-    os::smbios()
+/// SMBIOS as the OS exposes it, unparsed; `Ok(None)` when the OS exposes none.
+pub fn smbios_raw() -> Result<Option<SmbiosRaw>> {
+    os::smbios_raw()
 }
 
 /// UEFI or BIOS.

@@ -188,17 +188,14 @@ pub fn image_line(img: &ImageFacts) -> String {
 }
 
 pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
-    let fact = |v: Option<String>, ev: Option<&String>| match (v, ev) {
-        (Some(v), Some(e)) if verbose => format!("{v}  [{e}]"),
-        (Some(v), Some(e)) => format!("{v}  ({})", short_source(e)),
-        _ => "unknown".to_string(),
-    };
-    let _ = writeln!(
-        o,
-        "  {:<10} {}",
-        "edition",
-        fact(l.edition.as_ref().map(|f| f.value.clone()), l.edition.as_ref().map(|f| &f.evidence))
-    );
+    fn fact<T>(f: Option<&crate::gate::facts::Fact<T>>, v: impl Fn(&T) -> String, verbose: bool) -> String {
+        match f {
+            Some(f) if verbose => format!("{}  [{}]", v(&f.value), f.evidence),
+            Some(f) => format!("{}  ({})", v(&f.value), f.short_evidence()),
+            None => "unknown".to_string(),
+        }
+    }
+    let _ = writeln!(o, "  {:<10} {}", "edition", fact(l.edition.as_ref(), String::clone, verbose));
     if let (Some(d), Some(fw)) = (&l.declared_edition, &l.firmware_edition) {
         if d.value != fw.value {
             let _ = writeln!(o, "  {:<10} {} declared ({}) - conflicts with the firmware", "", d.value, d.evidence);
@@ -208,20 +205,18 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
         let group = k.group_id.map_or_else(|| "-".into(), |g| g.to_string());
         let _ = writeln!(o, "  {:<10} {} group {group} {}", "key", k.key, k.key_type.as_deref().unwrap_or(""));
     }
-    let _ = writeln!(
-        o,
-        "  {:<10} {}",
-        "version",
-        fact(l.version.as_ref().map(|f| f.value.to_string()), l.version.as_ref().map(|f| &f.evidence))
-    );
-    let _ = writeln!(
-        o,
-        "  {:<10} {}",
-        "language",
-        fact(l.language.as_ref().map(|f| f.value.clone()), l.language.as_ref().map(|f| &f.evidence))
-    );
+    let _ = writeln!(o, "  {:<10} {}", "version", fact(l.version.as_ref(), |g| g.to_string(), verbose));
+    let _ = writeln!(o, "  {:<10} {}", "language", fact(l.language.as_ref(), String::clone, verbose));
     if let Some(inst) = &l.installed_edition {
         let _ = writeln!(o, "  {:<10} {} (installed Windows; a hint, not proof)", "installed", inst.value);
+    }
+    if !l.offline_os_candidates.is_empty() {
+        let _ = writeln!(
+            o,
+            "  {:<10} several installed Windows ({}): none used, name one with --offline-os",
+            "installed",
+            l.offline_os_candidates.join(", ")
+        );
     }
     let m = &l.machine;
     let fw = match (m.firmware_type, m.uefi_bitness) {
@@ -251,17 +246,11 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
     for n in notes {
         let _ = writeln!(o, "  {:<10} {n}", "note");
     }
-}
-
-fn short_source(evidence: &str) -> String {
-    if evidence.starts_with("firmware OA3 key") {
-        evidence.split(" in ").next().unwrap_or(evidence).to_string()
-    } else if evidence.starts_with("operator flag ") {
-        evidence.trim_start_matches("operator flag ").to_string()
-    } else if evidence.contains("\\Control\\") || evidence.contains("CurrentVersion") {
-        "installed Windows".to_string()
-    } else {
-        evidence.to_string()
+    for p in &l.placeholders {
+        let _ = writeln!(o, "  {:<10} {}", "note", super::firmware::placeholder_note(p));
+    }
+    if let Some(why) = &l.firmware_edition_unknown {
+        let _ = writeln!(o, "  {:<10} the firmware key names no edition: {why}", "note");
     }
 }
 

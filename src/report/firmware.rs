@@ -3,7 +3,30 @@
 
 use serde_json::{Value, json};
 
-use crate::firmware::{FirmwareFacts, FirmwareType};
+use crate::firmware::{FirmwareFacts, FirmwareType, Placeholder, PlaceholderKind};
+
+/// One placeholder table in words: "placeholder SLIC in firmware: no Windows marker (body all 0xFF)".
+pub fn placeholder_note(p: &Placeholder) -> String {
+    let holds = if p.table == "MSDM" { "no OA3 key" } else { "no Windows marker" };
+    let why = match p.kind {
+        PlaceholderKind::HeaderOnly => "only the 36-byte ACPI header".to_string(),
+        PlaceholderKind::AllFf => "body all 0xFF".to_string(),
+        PlaceholderKind::AllZero => "body all 0x00".to_string(),
+        PlaceholderKind::EmptyKey => "the key field is blank".to_string(),
+        PlaceholderKind::SlicSize { length } => format!("{length} bytes, not the 374-byte OA 2.x layout"),
+        PlaceholderKind::NoPublicKey { found } => {
+            format!("no RSA1 public key structure (magic {})", crate::firmware::acpi::describe_signature(&found))
+        }
+        PlaceholderKind::ZeroKey => "the RSA1 public key is all zero".to_string(),
+        PlaceholderKind::NoMarker => "no Windows marker structure".to_string(),
+    };
+    format!("placeholder {} in firmware: {holds} ({why}; {})", p.table, p.evidence)
+}
+
+/// Every note: the reader's, then one per placeholder table.
+pub fn notes(facts: &FirmwareFacts) -> Vec<String> {
+    facts.notes.iter().cloned().chain(facts.placeholders.iter().map(placeholder_note)).collect()
+}
 
 /// JSON document (pretty, newline-terminated). Shape documented in the README
 /// ("oemgate firmware").
@@ -19,6 +42,9 @@ pub fn json(facts: &FirmwareFacts, show_key: bool) -> String {
 /// with `show_key`).
 pub fn to_value(facts: &FirmwareFacts, show_key: bool) -> Value {
     let mut v = serde_json::to_value(facts).unwrap_or(Value::Null);
+    if let Some(n) = v.get_mut("notes") {
+        *n = json!(notes(facts));
+    }
     if let (Some(oa3), Some(Value::Object(o))) = (&facts.oa3, v.get_mut("oa3")) {
         o.insert("key_masked".into(), json!(oa3.masked_key()));
         if show_key {
@@ -68,6 +94,9 @@ pub fn text(facts: &FirmwareFacts, show_key: bool) -> String {
 
     o.push_str("OA 3.0 key (MSDM)\n");
     match &facts.oa3 {
+        None if facts.placeholders.iter().any(|p| p.table == "MSDM") => {
+            row(&mut o, "Key", "no OA3 key in firmware (placeholder MSDM)")
+        }
         None => row(&mut o, "Key", "no OA3 key in firmware"),
         Some(k) => {
             row(&mut o, "From", &k.evidence);
@@ -87,7 +116,10 @@ pub fn text(facts: &FirmwareFacts, show_key: bool) -> String {
                     if let Some(s) = &k.edition_source {
                         extra.push(s.clone());
                     }
-                    format!("{e} ({})", extra.join(", "))
+                    match &k.entitles {
+                        Some(to) => format!("{e} ({}), entitles {to} today", extra.join(", ")),
+                        None => format!("{e} ({})", extra.join(", ")),
+                    }
                 }
                 None => "unknown edition".into(),
             };
@@ -100,26 +132,39 @@ pub fn text(facts: &FirmwareFacts, show_key: bool) -> String {
     }
     o.push_str("OA 2.x marker (SLIC)\n");
     match &facts.slic {
+        None if facts.placeholders.iter().any(|p| p.table == "SLIC") => {
+            row(&mut o, "Marker", "none (placeholder SLIC)")
+        }
         None => row(&mut o, "Marker", "none"),
         Some(s) => {
             row(&mut o, "From", &s.evidence);
             row(&mut o, "Version", &s.activates);
             row(&mut o, "Table checksum", ok(s.table_checksum_ok));
             row(&mut o, "OEM", &format!("{} / {}", s.oem_id, s.oem_table_id));
-            let m = match s.oem_ids_match {
-                Some(true) => "match RSDT/XSDT".to_string(),
-                Some(false) => "DIFFER from RSDT/XSDT".to_string(),
-                None => "not checked (RSDT/XSDT not readable)".to_string(),
+            let m = match (s.oem_ids_match, s.decided_by.as_deref()) {
+                (Some(true), Some(d)) => format!("match the {d}"),
+                (Some(false), Some(d)) => format!("DIFFER from the {d}"),
+                _ => "not checked (RSDT/XSDT not readable)".to_string(),
             };
             row(&mut o, "OEM ids", &m);
+            let cmp = |v: Option<bool>| match v {
+                Some(true) => "match",
+                Some(false) => "differ",
+                None => "not read",
+            };
+            row(&mut o, "XSDT / RSDT", &format!("{} / {}", cmp(s.xsdt_match), cmp(s.rsdt_match)));
+            if let Some(v) = &s.template_vendor {
+                row(&mut o, "Template", &format!("the BIOS vendor {v}'s template marker, not the PC maker's"));
+            }
             for w in &s.warnings {
                 row(&mut o, "Warning", w);
             }
         }
     }
-    if !facts.notes.is_empty() {
+    let notes = notes(facts);
+    if !notes.is_empty() {
         o.push_str("Notes\n");
-        for n in &facts.notes {
+        for n in &notes {
             o.push_str(&format!("  - {n}\n"));
         }
     }

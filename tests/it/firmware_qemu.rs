@@ -4,6 +4,9 @@
 //! inside it (tests/qemu/run.sh) and checks what the guest saw; then the gate runs in
 //! the guest on the live firmware (`check`, `match --select` on fixture images).
 //!
+//! A third boot (SeaBIOS) carries a placeholder SLIC (body all 0xFF) beside the valid
+//! MSDM: the key is still read and the gate still allows.
+//!
 //! `#[ignore]`d: tests/run.sh runs it with `--include-ignored` and OEMGATE_QEMU_TESTS=1.
 //! Run without that variable it fails (a test that cannot run never passes).
 
@@ -198,4 +201,31 @@ fn qemu_seabios_and_ovmf_firmware_seen_from_inside_the_guest() {
     // Debian's OVMF.fd supports Secure Boot but enrolls no keys: the SecureBoot
     // variable exists and is 0.
     assert_eq!(v["secure_boot"], false);
+}
+
+#[test]
+fn qemu_placeholder_slic_beside_a_valid_msdm() {
+    if !enabled() {
+        return;
+    }
+    let work = root().join("target/qemu-test");
+    std::fs::create_dir_all(&work).unwrap();
+    let b = boot("placeholder", &work);
+    let v = &b.json;
+    assert_eq!(v["source"], "live firmware");
+    // The SLIC is there but holds no marker: no SLIC facts, a placeholder and its note.
+    assert!(v["slic"].is_null(), "{v}");
+    let p = &v["placeholders"][0];
+    assert_eq!((p["table"].as_str(), p["kind"].as_str()), (Some("SLIC"), Some("all-ff")), "{v}");
+    assert_eq!(p["evidence"], "/sys/firmware/acpi/tables/SLIC");
+    assert!(v["notes"].to_string().contains("placeholder SLIC in firmware: no Windows marker"), "{}", v["notes"]);
+    // The MSDM beside it is read as on any other machine.
+    let oa3 = &v["oa3"];
+    assert_eq!((oa3["group_id"].as_i64(), oa3["edition_id"].as_str()), (Some(3305), Some("Professional")), "{v}");
+    assert_eq!(oa3["key_checksum_ok"], true);
+    assert_eq!(b.dump["placeholders"][0]["kind"], "all-ff", "the dumped tables read alike: {}", b.dump);
+    // And the gate on this live firmware allows the Pro image.
+    let (g, code) = gate_json("placeholder", &b.serial, "CHECK-PRO");
+    assert_eq!((code, g["verdict"].as_str()), (0, Some("allowed")), "{g}");
+    assert_eq!(g["licensed"]["edition"]["value"], "Professional");
 }

@@ -92,6 +92,7 @@ impl Case {
             declaration: &decl,
             policy: &self.policy,
             offline_os: os.as_ref(),
+            offline_os_candidates: &[],
             machine: &Default::default(),
             show_key: false,
         })
@@ -344,6 +345,7 @@ fn machine_declaration_fills_what_dumps_lack_and_never_overrides_the_firmware() 
             declaration: &decl,
             policy: &Policy::default(),
             offline_os: None,
+            offline_os_candidates: &[],
             machine: &m,
             show_key: false,
         })
@@ -419,6 +421,7 @@ fn bad_declarations_are_usage_errors_or_bad_policies() {
             declaration: &d,
             policy,
             offline_os: None,
+            offline_os_candidates: &[],
             machine: &Default::default(),
             show_key: false,
         })

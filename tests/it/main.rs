@@ -3,10 +3,13 @@
 mod codecs;
 mod common;
 mod firmware_cli;
+mod firmware_keygroups;
 mod firmware_parsers;
+mod firmware_placeholders;
 mod firmware_qemu;
 mod gate;
 mod gate_cases;
+mod gate_editions;
 mod golden;
 mod hive_logs;
 mod inspect_damaged;

@@ -3,7 +3,10 @@
 # and SMBIOS type 1 strings, run `oemgate firmware --json` inside it, and save the JSON;
 # then run `oemgate check` / `match --select` on fixture images against the live firmware.
 #
-#   tests/qemu/run.sh [seabios|ovmf|all]     (default: all)
+#   tests/qemu/run.sh [seabios|ovmf|placeholder|all]     (default: all)
+#
+# `placeholder` boots SeaBIOS with a placeholder SLIC (body all 0xFF, as some real
+# firmware carries) beside the valid MSDM: the key must still be read.
 #
 # Needs: qemu-system-x86, ovmf, linux-image-amd64, busybox-static, cpio (tests/setup.sh).
 # Output: $OEMGATE_QEMU_WORK (default target/qemu)/{seabios,ovmf}.{serial,json}.
@@ -111,6 +114,7 @@ chmod +x "$RD/init"
 
 boot() {
   local name=$1; shift
+  local slic=${BOOT_SLIC:-$SLIC}
   local serial="$WORK/$name.serial" json="$WORK/$name.json"
   rm -f "$serial" "$json"
   echo "qemu test: booting $name" >&2
@@ -120,7 +124,7 @@ boot() {
     "$@" \
     -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio.gz" \
     -append "console=ttyS0 quiet panic=-1" \
-    -acpitable "file=$MSDM" -acpitable "file=$SLIC" \
+    -acpitable "file=$MSDM" -acpitable "file=$slic" \
     -smbios "type=1,manufacturer=$SMBIOS_MAKER,product=$SMBIOS_PRODUCT,serial=$SMBIOS_SERIAL" \
     -serial "file:$serial" </dev/null >"$WORK/$name.qemu.log" 2>&1 || rc=$?
   echo "qemu test: $name finished in $((SECONDS - start)) s (qemu exit $rc)" >&2
@@ -134,13 +138,17 @@ boot() {
   echo "qemu test: $name -> $json" >&2
 }
 
+PLACEHOLDER_SLIC=${OEMGATE_QEMU_PLACEHOLDER_SLIC:-$ROOT/fixtures/firmware/placeholder-slic-ff/SLIC}
+
 case "$which" in
   seabios) boot seabios ;;
+  placeholder) BOOT_SLIC=$PLACEHOLDER_SLIC boot placeholder ;;
   ovmf) [ -r "$OVMF" ] || die "no $OVMF (install ovmf)"; boot ovmf -bios "$OVMF" ;;
   all)
     boot seabios
     [ -r "$OVMF" ] || die "no $OVMF (install ovmf)"
     boot ovmf -bios "$OVMF"
+    BOOT_SLIC=$PLACEHOLDER_SLIC boot placeholder
     ;;
-  *) die "usage: $0 [seabios|ovmf|all]" ;;
+  *) die "usage: $0 [seabios|ovmf|placeholder|all]" ;;
 esac

@@ -24,7 +24,7 @@ pub fn check(i: &Input) -> RuleResult {
             );
         }
     }
-    let r = |o, msg: String| RuleResult { id: ID, outcome: o, message: msg, evidence: ev.clone() };
+    let r = |o, msg: String| RuleResult { id: ID, outcome: o, message: msg, evidence: ev.clone(), basis: None };
     let Some(cpu) = m.cpu_arch.as_deref() else {
         return r(
             Outcome::Unknown,

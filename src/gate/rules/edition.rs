@@ -4,7 +4,7 @@
 //! contradicts the firmware key blocks.
 
 use super::{Input, Outcome, RuleResult};
-use crate::gate::product;
+use crate::edition;
 
 pub const ID: &str = "edition";
 
@@ -16,7 +16,7 @@ pub fn check(i: &Input) -> RuleResult {
     };
     let image_ev = format!("{}: EDITIONID {image}", i.image_evidence());
     if let (Some(fw), Some(decl)) = (&l.firmware_edition, &l.declared_edition) {
-        if !product::same_edition(&fw.value, &decl.value) {
+        if !edition::same(&fw.value, &decl.value) {
             return RuleResult::new(
                 ID,
                 Outcome::Fail,
@@ -31,25 +31,32 @@ pub fn check(i: &Input) -> RuleResult {
         }
     }
     let Some(lic) = &l.edition else {
-        let mut why = match &l.firmware_key {
-            Some(k) => format!(
+        let mut why = match (&l.firmware_key, &l.firmware_edition_unknown) {
+            (Some(_), Some(reason)) => format!(
+                "licensed edition unknown: the firmware holds {reason}, and no edition was declared (--licensed-edition or licensed.edition in a policy)"
+            ),
+            (Some(k), None) => format!(
                 "licensed edition unknown: the firmware OA3 key's group {} maps to no known edition, and no edition was declared (--licensed-edition or licensed.edition in a policy)",
                 k.group_id.map_or_else(|| "(undecodable)".to_string(), |g| g.to_string())
             ),
-            None => "licensed edition unknown: no OA3 key in firmware (no MSDM table) and no declaration (--licensed-edition or licensed.edition in a policy)".to_string(),
+            (None, _) if i.placeholder("MSDM").is_some() => "licensed edition unknown: the firmware's MSDM is a placeholder that holds no OA3 key, and no edition was declared (--licensed-edition or licensed.edition in a policy)".to_string(),
+            (None, _) => "licensed edition unknown: no OA3 key in firmware (no MSDM table) and no declaration (--licensed-edition or licensed.edition in a policy)".to_string(),
         };
         if let Some(inst) = &l.installed_edition {
             why.push_str(&format!("; the installed Windows reports {}, which is not proof of the licence", inst.value));
         }
         let mut r =
             RuleResult::new(ID, Outcome::Unknown, why).with(format!("firmware: {}", l.firmware_source)).with(image_ev);
+        if let Some(p) = i.placeholder("MSDM") {
+            r = r.with(format!("{}: placeholder MSDM ({:?})", p.evidence, p.kind));
+        }
         if let Some(inst) = &l.installed_edition {
             r = r.with(inst.evidence.clone());
         }
         return r;
     };
     let mut lic_ev = lic.evidence.clone();
-    if let Some(inst) = l.installed_edition.as_ref().filter(|i| !product::same_edition(&i.value, &lic.value)) {
+    if let Some(inst) = l.installed_edition.as_ref().filter(|i| !edition::same(&i.value, &lic.value)) {
         lic_ev.push_str(&format!(
             "; note: the installed Windows is {} ({}), not the licensed {}: it was changed after purchase, or reimaged",
             inst.value, inst.evidence, lic.value
@@ -69,10 +76,28 @@ pub fn check(i: &Input) -> RuleResult {
             None => format!("declared licence is {}", lic.value),
         },
     };
-    if product::same_edition(image, &lic.value) {
+    let Some(image_ed) = edition::lookup(image) else {
+        return RuleResult::new(
+            ID,
+            Outcome::Unknown,
+            format!("image is {image}, an EditionID not in the product's edition table (unknown editions fail closed); {what}"),
+        )
+        .with(lic_ev)
+        .with(image_ev);
+    };
+    if edition::lookup(&lic.value).is_none() {
+        return RuleResult::new(
+            ID,
+            Outcome::Unknown,
+            format!("image is {image}; the licensed {} is not in the product's edition table (unknown editions fail closed)", lic.value),
+        )
+        .with(lic_ev)
+        .with(image_ev);
+    }
+    if edition::same(image, &lic.value) {
         return RuleResult::new(ID, Outcome::Pass, format!("image is {image}, {what}")).with(lic_ev).with(image_ev);
     }
-    if product::is_upgrade_edition(image) {
+    if image_ed.is_vl_upgrade() {
         return RuleResult::new(
             ID,
             Outcome::Skip,

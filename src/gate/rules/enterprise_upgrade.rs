@@ -4,7 +4,7 @@
 //! subscription); never on Home.
 
 use super::{Input, Outcome, RuleResult};
-use crate::gate::product;
+use crate::edition;
 
 pub const ID: &str = "enterprise-upgrade";
 
@@ -14,7 +14,15 @@ pub fn check(i: &Input) -> RuleResult {
         return RuleResult::new(ID, Outcome::Unknown, "the image has no EditionID").with(i.image_evidence());
     };
     let image_ev = format!("{}: EDITIONID {image}", i.image_evidence());
-    if !product::is_upgrade_edition(image) {
+    let Some(image_ed) = edition::lookup(image) else {
+        return RuleResult::new(
+            ID,
+            Outcome::Unknown,
+            format!("image is {image}, an EditionID not in the product's edition table (unknown editions fail closed)"),
+        )
+        .with(image_ev);
+    };
+    if !image_ed.is_vl_upgrade() {
         return RuleResult::new(
             ID,
             Outcome::Skip,
@@ -28,10 +36,19 @@ pub fn check(i: &Input) -> RuleResult {
     let sa = &l.software_assurance;
     let base = RuleResult::new(ID, Outcome::Pass, "").with(lic.evidence.clone()).with(image_ev);
     let done = |outcome, message: String| RuleResult { outcome, message, ..base.clone() }.with(sa.evidence.clone());
-    if product::same_edition(image, &lic.value) {
+    let Some(lic_ed) = edition::lookup(&lic.value) else {
+        return done(
+            Outcome::Unknown,
+            format!(
+                "image is {image}; the licensed {} is not in the product's edition table (unknown editions fail closed)",
+                lic.value
+            ),
+        );
+    };
+    if lic_ed.id == image_ed.id {
         return RuleResult { outcome: Outcome::Pass, message: format!("the licence itself is {}", lic.value), ..base };
     }
-    if product::is_home_class(&lic.value) {
+    if lic_ed.is_home() {
         return done(
             Outcome::Fail,
             format!(
@@ -40,13 +57,13 @@ pub fn check(i: &Input) -> RuleResult {
             ),
         );
     }
-    if !product::is_qualifying_for_upgrade(&lic.value) {
+    if !lic_ed.qualifies_for_vl_upgrade {
         return done(
             Outcome::Fail,
             format!("image is {image} but the licence is {}, no qualifying OS (Professional-class) for it", lic.value),
         );
     }
-    if product::is_n_edition(image) != product::is_n_edition(&lic.value) {
+    if image_ed.n != lic_ed.n {
         return done(
             Outcome::Fail,
             format!(

@@ -15,6 +15,14 @@ pub fn check(i: &Input) -> RuleResult {
     }
     let l = i.licensed;
     let Some(s) = &l.slic else {
+        if let Some(p) = i.placeholder("SLIC") {
+            return RuleResult::new(
+                ID,
+                Outcome::Fail,
+                "image is Windows 7, but the firmware's SLIC is a placeholder with no Windows marker: KMS activation will fail; activate with a MAK",
+            )
+            .with(format!("{}: placeholder SLIC ({:?})", p.evidence, p.kind));
+        }
         return RuleResult::new(
             ID,
             Outcome::Fail,
@@ -38,14 +46,23 @@ pub fn check(i: &Input) -> RuleResult {
             format!("the SLIC marker is {ver} (Vista); Windows 7 KMS activation needs 2.1: activate with a MAK"),
         );
     }
+    if let Some(v) = &s.template_vendor {
+        return r(
+            Outcome::Fail,
+            format!(
+                "the SLIC {ver} marker is the BIOS vendor {v}'s template, not this PC maker's: Windows will not accept it; activate with a MAK"
+            ),
+        );
+    }
+    let by = s.decided_by.as_deref().unwrap_or("RSDT/XSDT");
     match s.oem_ids_match {
         Some(false) => r(
             Outcome::Fail,
             format!(
-                "the SLIC {ver} marker's OEM ids differ from the RSDT/XSDT's: Windows will not accept it; activate with a MAK"
+                "the SLIC {ver} marker's OEM ids differ from the {by}'s: Windows will not accept it; activate with a MAK"
             ),
         ),
-        Some(true) => r(Outcome::Pass, format!("SLIC {ver} marker present, OEM ids match the RSDT/XSDT")),
+        Some(true) => r(Outcome::Pass, format!("SLIC {ver} marker present, OEM ids match the {by}")),
         None => r(
             Outcome::Unknown,
             format!("SLIC {ver} marker present; the RSDT/XSDT OEM ids were not readable to compare"),

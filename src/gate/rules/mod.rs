@@ -45,11 +45,27 @@ pub struct RuleResult {
     pub message: String,
     /// Which file, table, registry value or flag each fact came from.
     pub evidence: Vec<String>,
+    /// What let a passing rule through, when that matters to the caller (e.g. `match
+    /// --select` prefers an index that needs no downgrade rights). Not in the JSON.
+    #[serde(skip)]
+    pub basis: Option<Basis>,
+}
+
+/// Why a rule passed, as a typed fact (the message says it in English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// `version`: an older image passed through the licence's downgrade rights.
+    DowngradeRights,
 }
 
 impl RuleResult {
     pub fn new(id: &'static str, outcome: Outcome, message: impl Into<String>) -> RuleResult {
-        RuleResult { id, outcome, message: message.into(), evidence: Vec::new() }
+        RuleResult { id, outcome, message: message.into(), evidence: Vec::new(), basis: None }
+    }
+
+    pub fn because(mut self, basis: Basis) -> RuleResult {
+        self.basis = Some(basis);
+        self
     }
 
     pub fn with(mut self, evidence: impl Into<String>) -> RuleResult {
@@ -66,6 +82,11 @@ pub struct Input<'a> {
 }
 
 impl Input<'_> {
+    /// The placeholder `table` ("MSDM", "SLIC") of this PC's firmware, if it has one.
+    pub fn placeholder(&self, table: &str) -> Option<&crate::firmware::Placeholder> {
+        self.licensed.placeholders.iter().find(|p| p.table == table)
+    }
+
     pub fn image_evidence(&self) -> String {
         format!("{} index {} (image XML)", self.image.path, self.image.index)
     }

@@ -4,7 +4,7 @@
 //! the key alone cannot tell them apart.
 
 use super::{Input, Outcome, RuleResult};
-use crate::gate::product;
+use crate::edition;
 
 pub const ID: &str = "version";
 
@@ -45,15 +45,29 @@ pub fn check(i: &Input) -> RuleResult {
             ),
         );
     };
-    if !product::has_downgrade_rights(&ed.value) {
-        return r(
-            Outcome::Fail,
-            format!(
-                "image is {image}, older than the licensed {lv}: {} (Home-class) has no downgrade rights",
-                ed.value
-            ),
-        )
-        .with(ed.evidence.clone());
+    match edition::lookup(&ed.value) {
+        None => {
+            return r(
+                Outcome::Unknown,
+                format!(
+                    "image is {image}, older than the licensed {lv}; the licensed {} is not in the product's edition table, so its downgrade rights are unknown",
+                    ed.value
+                ),
+            )
+            .with(ed.evidence.clone());
+        }
+        Some(e) if !e.downgrade_rights => {
+            return r(
+                Outcome::Fail,
+                format!(
+                    "image is {image}, older than the licensed {lv}: {} has no downgrade rights{}",
+                    ed.value,
+                    if e.is_home() { " (Home-class)" } else { "" }
+                ),
+            )
+            .with(ed.evidence.clone());
+        }
+        Some(_) => {}
     }
     if !l.downgrade_rights.value {
         return r(
@@ -68,4 +82,5 @@ pub fn check(i: &Input) -> RuleResult {
     )
     .with(ed.evidence.clone())
     .with(l.downgrade_rights.evidence.clone())
+    .because(super::Basis::DowngradeRights)
 }

@@ -12,13 +12,13 @@ use super::{from_wide, system_proc};
 /// The file whose presence marks a drive as holding an installed Windows.
 pub(crate) const SOFTWARE_HIVE: &str = r"Windows\System32\config\SOFTWARE";
 
-// GetDriveTypeW results (WinBase.h).
-const DRIVE_REMOVABLE: u32 = 2;
+// GetDriveTypeW result (WinBase.h).
 const DRIVE_FIXED: u32 = 3;
 
-/// Roots (`C:\`, `D:\`, ...) of fixed or removable drives other than X: and the running
-/// system's drive that hold `Windows\System32\config\SOFTWARE`, in drive-letter order.
-/// Network, optical and RAM drives are not looked at.
+/// Roots (`C:\`, `D:\`, ...) of fixed drives other than X: and the running system's
+/// drive that hold `Windows\System32\config\SOFTWARE`, in drive-letter order. The
+/// internal disk is a fixed drive; removable, network, optical and RAM drives are not
+/// looked at (a USB stick with a Windows tree on it is not this PC's installation).
 pub(crate) fn offline_os_candidates() -> Vec<PathBuf> {
     let running = running_system_drive();
     // SAFETY: no arguments; returns a bit mask of the existing drive letters.
@@ -33,7 +33,7 @@ pub(crate) fn offline_os_candidates() -> Vec<PathBuf> {
         let root = format!("{letter}:\\");
         // SAFETY: `root` is converted to a NUL-terminated wide string that outlives the call.
         let kind = unsafe { GetDriveTypeW(&HSTRING::from(root.as_str())) };
-        if kind != DRIVE_FIXED && kind != DRIVE_REMOVABLE {
+        if kind != DRIVE_FIXED {
             continue;
         }
         let root = PathBuf::from(root);

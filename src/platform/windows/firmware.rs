@@ -10,8 +10,7 @@ use windows::Win32::System::SystemInformation::{
 use windows::core::w;
 
 use crate::error::{Error, Result};
-use crate::firmware::{FirmwareType, SmbiosFacts, acpi, smbios as smbios_parser};
-use crate::platform::MachineFacts;
+use crate::platform::{FirmwareType, MAX_FIRMWARE_TABLE, MachineFacts, SmbiosRaw};
 
 const FIRMWARE_TYPE_BIOS: i32 = 1;
 const FIRMWARE_TYPE_UEFI: i32 = 2;
@@ -58,18 +57,16 @@ fn firmware_table(provider: FIRMWARE_TABLE_PROVIDER, id: u32, what: &str, limit:
 }
 
 pub fn read_acpi_table(sig: &[u8; 4]) -> Result<Option<Vec<u8>>> {
-    firmware_table(ACPI, table_id(sig), &acpi_table_evidence(sig), acpi::MAX_TABLE_LEN)
+    firmware_table(ACPI, table_id(sig), &acpi_table_evidence(sig), MAX_FIRMWARE_TABLE)
 }
 
 pub fn acpi_table_evidence(sig: &[u8; 4]) -> String {
     format!("ACPI firmware table {}", String::from_utf8_lossy(sig))
 }
 
-pub fn smbios() -> Result<Option<SmbiosFacts>> {
-    match firmware_table(RSMB, 0, "SMBIOS firmware table (RSMB)", smbios_parser::MAX_SMBIOS_LEN + 8)? {
-        Some(blob) => Ok(Some(smbios_parser::parse_rsmb(&blob)?)),
-        None => Ok(None),
-    }
+/// The raw SMBIOS blob (`RSMB`: an 8-byte header, then the structure table).
+pub fn smbios_raw() -> Result<Option<SmbiosRaw>> {
+    Ok(firmware_table(RSMB, 0, "SMBIOS firmware table (RSMB)", MAX_FIRMWARE_TABLE + 8)?.map(SmbiosRaw::Rsmb))
 }
 
 /// GetFirmwareType, looked up at run time: Windows 7 and Wine lack it.
@@ -154,8 +151,8 @@ pub fn machine() -> MachineFacts {
     m
 }
 
-/// Windows returns RSDT/XSDT through GetSystemFirmwareTable when it can; nothing else
-/// to fall back on.
-pub fn root_table_ids() -> Vec<crate::firmware::RootIds> {
+/// Windows returns RSDT/XSDT through GetSystemFirmwareTable when it can; there is no
+/// kernel log to fall back on.
+pub fn kernel_log_lines() -> Vec<String> {
     Vec::new()
 }
