@@ -5,10 +5,13 @@
 //! Files follow wimlib's anatomy: `header`, `resource` (resource headers),
 //! `xml`, `integrity`, `split` (SWM sets).
 
+pub mod dentry;
 pub mod header;
 pub mod integrity;
 pub mod resource;
+pub mod security;
 pub mod split;
+pub mod tree;
 pub mod xml;
 
 use serde::Serialize;
