@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use crate::exit::ExitStatus;
 
 mod check;
+mod dir;
+mod extract;
 mod firmware;
 mod inspect;
 mod matching;
@@ -45,6 +47,10 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List every index of an image with allowed/blocked for this PC
     Match(matching::MatchArgs),
+    /// List the files and directories inside an image index
+    Dir(dir::DirArgs),
+    /// Extract files or directories from an image index
+    Extract(extract::ExtractArgs),
 }
 
 /// Parse arguments, run, return the exit status. Usage errors exit 2.
@@ -64,6 +70,8 @@ pub fn main() -> ExitStatus {
         Command::Firmware(a) => firmware::run(a),
         Command::Check(a) => check::run(a),
         Command::Match(a) => matching::run(a),
+        Command::Dir(a) => dir::run(a),
+        Command::Extract(a) => extract::run(a),
     }
 }
 

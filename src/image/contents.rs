@@ -149,3 +149,12 @@ pub fn list(
 ) -> Result<()> {
     tree.walk(start, &mut |p, d, _| out(item(store, p, d, details)?))
 }
+
+/// Open the image at `path` and run `f` on it with its shown name.
+pub fn with_store<T>(path: &std::path::Path, f: impl FnOnce(&dyn ImageStore, &str) -> Result<T>) -> Result<T> {
+    let shown = path.display().to_string();
+    let src = crate::source::FileSource::open(path)?;
+    let header = super::wim::read_header(&src).map_err(|e| e.in_file(&shown))?;
+    let store = super::plain_store::PlainStore::open(&src, &header).map_err(|e| e.in_file(&shown))?;
+    f(&store, &shown)
+}

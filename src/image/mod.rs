@@ -6,6 +6,7 @@ pub mod contents;
 pub mod decompress;
 pub mod digest;
 pub mod iso;
+pub mod plain_store;
 pub mod product;
 pub mod wim;
 

@@ -461,7 +461,7 @@ pub(crate) mod tests {
     #[test]
     fn collation_is_case_insensitive_first() {
         let n = |s: &str| s.encode_utf16().collect::<Vec<u16>>();
-        let mut v = vec![n("b"), n("B"), n("a"), n("_x"), n("Z")];
+        let mut v = [n("b"), n("B"), n("a"), n("_x"), n("Z")];
         v.sort_by(|a, b| collate(a, b));
         let s: Vec<String> = v.iter().map(|x| String::from_utf16_lossy(x)).collect();
         assert_eq!(s, ["a", "B", "b", "Z", "_x"]);
