@@ -6,11 +6,11 @@ pub mod contents;
 pub mod decompress;
 pub mod digest;
 pub mod iso;
-pub mod plain_store;
 pub mod product;
 pub mod wim;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -78,21 +78,31 @@ impl ImageReport {
 /// (whose other parts are looked for beside it), or an ISO holding one of these
 /// (recognised by its volume descriptors, whatever its name).
 pub fn open(path: &Path) -> Result<ImageReport> {
+    Ok(open_with_sources(path)?.0)
+}
+
+/// Like [`open`], also returning the byte source of every part read (`[n - 1]` is
+/// part `n`): the image file itself, or its view inside the ISO.
+pub fn open_with_sources(path: &Path) -> Result<(ImageReport, Vec<Arc<dyn ReadAt>>)> {
     let shown = path.display().to_string();
-    let src = FileSource::open(path)?;
-    if !is_wim(&src) && iso::is_iso(&src) {
-        return iso::inspect(std::sync::Arc::new(src), &shown);
+    let src: Arc<dyn ReadAt> = Arc::new(FileSource::open(path)?);
+    if !is_wim(&*src) && iso::is_iso(&*src) {
+        return iso::inspect_with_sources(src, &shown);
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut sources = vec![src.clone()];
     let mut open_part = |n: u16| -> Result<Option<Box<dyn ReadAt>>> {
         let p = dir.join(split::part_name(&file_name, n));
         if !p.exists() {
             return Ok(None);
         }
-        Ok(Some(Box::new(FileSource::open(&p)?)))
+        let part: Arc<dyn ReadAt> = Arc::new(FileSource::open(&p)?);
+        sources.push(part.clone());
+        Ok(Some(Box::new(part)))
     };
-    read_image(&src, &shown, &mut open_part)
+    let report = read_image(&*src, &shown, &mut open_part)?;
+    Ok((report, sources))
 }
 
 /// Read an image from `src` (shown as `shown` in messages); `open_part(n)` opens

@@ -335,6 +335,15 @@ impl Iso {
 /// read it in place with [`crate::image::read_image`] and add the media facts.
 /// `shown` is the ISO's name for messages and the report.
 pub fn inspect(src: Arc<dyn ReadAt>, shown: &str) -> Result<crate::image::ImageReport> {
+    Ok(inspect_with_sources(src, shown)?.0)
+}
+
+/// Like [`inspect`], also returning a byte source for every part of the image
+/// inside the ISO (`[n - 1]` is part `n`).
+pub fn inspect_with_sources(
+    src: Arc<dyn ReadAt>,
+    shown: &str,
+) -> Result<(crate::image::ImageReport, Vec<Arc<dyn ReadAt>>)> {
     let iso = Iso::open(src).map_err(|e| e.in_file(shown))?;
     let mut found = None;
     for path in IMAGE_PATHS {
@@ -367,16 +376,21 @@ pub fn inspect(src: Arc<dyn ReadAt>, shown: &str) -> Result<crate::image::ImageR
         });
     };
     let inner = format!("{shown}!{path}");
-    let file = iso.open_file(&node, inner.clone()).map_err(|e| e.in_file(&inner))?;
+    let file: Arc<dyn ReadAt> = Arc::new(iso.open_file(&node, inner.clone()).map_err(|e| e.in_file(&inner))?);
+    let mut sources = vec![file.clone()];
     let mut open_part = |n: u16| -> Result<Option<Box<dyn ReadAt>>> {
         let part = crate::image::wim::split::part_name(path, n);
         match iso.file(&part)? {
-            Some(p) => Ok(Some(Box::new(iso.open_file(&p, format!("{shown}!{part}"))?))),
+            Some(p) => {
+                let src: Arc<dyn ReadAt> = Arc::new(iso.open_file(&p, format!("{shown}!{part}"))?);
+                sources.push(src.clone());
+                Ok(Some(Box::new(src)))
+            }
             None => Ok(None),
         }
     };
-    let mut rep = crate::image::read_image(&file, &inner, &mut open_part)?;
+    let mut rep = crate::image::read_image(&*file, &inner, &mut open_part)?;
     rep.path = shown.to_string();
     rep.media = Some(media::collect(&iso, path, &node));
-    Ok(rep)
+    Ok((rep, sources))
 }

@@ -1,0 +1,1 @@
+//! Checking a whole image: see `verify`.
