@@ -40,13 +40,16 @@ pub fn run(args: DirArgs) -> ExitStatus {
             print!("{}", report::dir::json(shown, index, &start.path, &items));
             return Ok(());
         }
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
+        // The whole listing is made before anything is printed: a damaged tree gives
+        // one error line and nothing on stdout.
+        let mut text = String::new();
         contents::list(store, &tree, &start, false, &mut |i| {
-            out.write_all(report::dir::line(&i).as_bytes()).map_err(|e| Error::io("standard output", &e))
+            text.push_str(&report::dir::line(&i));
+            Ok(())
         })
         .map_err(|e| e.in_file(shown))?;
-        out.flush().map_err(|e| Error::io("standard output", &e))
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io("standard output", &e))
     });
     match result {
         Ok(()) => ExitStatus::Ok,

@@ -19,4 +19,5 @@ mod iso_damage;
 mod iso_split_lookup;
 mod offline_os;
 mod policy;
+mod tree;
 mod wine;
