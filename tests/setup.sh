@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   wimtools            # wimlib: the independent writer/reader of every image fixture
+  ntfs-3g             # mkntfs, ntfscp: NTFS volumes with named streams for wimlib to capture (tests/it/tree.rs)
   libhivex-bin        # hivexsh: writes registry values into fixture hives
   genisoimage xorriso # ISO writers for the ISO fixtures
   udftools            # mkudffs: a UDF 2.01 volume (extended file entries) for the ISO tests

@@ -315,3 +315,49 @@ fn dir_json_has_sizes_attributes_and_times() {
     }
     assert!(entries.iter().any(|e| e["type"] == "directory" && e["size"] == 0));
 }
+
+/// Named data streams, short names and security descriptors, as Windows writes them:
+/// an NTFS volume built with NTFS-3G's tools (no mount needed) and captured by wimlib
+/// from the volume (wimlib cannot capture named streams from a Linux directory).
+#[test]
+fn named_streams_from_an_ntfs_volume() {
+    let t = TempDir::new("tree-ntfs");
+    let vol = t.path().join("vol.img");
+    let v = vol.to_str().unwrap();
+    std::fs::File::create(&vol).unwrap().set_len(16 << 20).unwrap();
+    tool_ok("mkntfs", &["-F", "-f", "-q", v]);
+    let put = |name: &str, data: &[u8], stream: Option<&str>| {
+        let f = t.path().join("data");
+        std::fs::write(&f, data).unwrap();
+        let mut args = vec![v, f.to_str().unwrap(), name];
+        if let Some(s) = stream {
+            args.splice(0..0, ["-N", s]);
+        }
+        tool_ok("ntfscp", &args);
+    };
+    put("/Readme Long Name.txt", b"main data", None);
+    put("/Readme Long Name.txt", b"alternate data", Some("Zone.Identifier"));
+    put("/streams-only.bin", b"", None);
+    put("/streams-only.bin", &noise(70_000, 3), Some("big"));
+    put("/plain.bin", &text(100_000), None);
+    let img = t.path().join("n.wim");
+    tool_ok("wimlib-imagex", &["capture", v, img.to_str().unwrap(), "ntfs"]);
+    check_dir(&img, 1);
+    check_extract(&img, 1);
+    let i = img.to_str().unwrap();
+    let r = oemgate(["dir", i, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let e = v["entries"].as_array().unwrap().iter().find(|e| e["path"] == "/Readme Long Name.txt").unwrap().clone();
+    assert_eq!(e["size"], 9);
+    assert_eq!(e["named_streams"][0]["name"], "Zone.Identifier");
+    assert_eq!(e["named_streams"][0]["size"], 14);
+    let e = v["entries"].as_array().unwrap().iter().find(|e| e["path"] == "/streams-only.bin").unwrap().clone();
+    assert_eq!((e["size"].as_u64(), e["named_streams"][0]["size"].as_u64()), (Some(0), Some(70_000)));
+    // The unnamed stream is what --to-stdout writes; named streams are counted as skipped.
+    let r = oemgate(["extract", i, "/readme long name.TXT", "--to-stdout"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "main data"));
+    let out = t.path().join("out");
+    let r = oemgate(["extract", i, "/", "--dest-dir", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("2 named data stream(s) not extracted"), "{}", r.stderr);
+}
