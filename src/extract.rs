@@ -2,6 +2,8 @@
 //! directory, or one file's bytes to a writer (`extract --to-stdout`).
 //!
 //! Safety, whatever the image says:
+//! - the subtree to extract is walked and checked whole before anything is written:
+//!   a damaged directory tree writes nothing;
 //! - names were already refused by the tree reader when empty, `.`, `..`, or holding
 //!   `/`, `\`, `:` or NUL; names that are not valid UTF-16, or that this system cannot
 //!   hold as given (Windows device names, trailing dots), are refused here: nothing is
@@ -63,6 +65,14 @@ fn exists_err(path: &Path, what: &str) -> Error {
     Error::Usage { message: format!("{}: {what} (use --force to replace files)", path.display()) }
 }
 
+/// Name the file inside the image in an error about its data: `install.wim: /path: ...`.
+fn at_path(e: Error, shown: &str, image_path: &str) -> Error {
+    match e {
+        Error::InFile { path, source } => Error::InFile { path: format!("{path}: {image_path}"), source },
+        other => Error::InFile { path: format!("{shown}: {image_path}"), source: Box::new(other) },
+    }
+}
+
 /// The name to create for `d`, or why it cannot be created here.
 fn os_name(d: &Dentry, image_path: &str) -> Result<String> {
     let refused = |why: &str| Error::Malformed {
@@ -89,7 +99,7 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn context(&self, image_path: &str, e: Error) -> Error {
-        e.in_file(format!("{}: {image_path}", self.shown))
+        at_path(e, self.shown, image_path)
     }
 
     /// Make way for a file at `target`: nothing there, or (with force) a file or link removed.
@@ -181,6 +191,14 @@ pub fn to_dir(
     dest: &Path,
     opts: Options,
 ) -> Result<Summary> {
+    // The whole subtree is read and checked first (the metadata only, no file data):
+    // a damaged tree or a name this system cannot hold writes nothing at all.
+    tree.walk(start, &mut |path, d, depth| {
+        if depth > 0 || start.path != "/" {
+            os_name(d, path)?;
+        }
+        Ok(())
+    })?;
     std::fs::create_dir_all(dest).map_err(|e| io_err(dest, "cannot create directory", &e))?;
     if !std::fs::metadata(dest).map_err(|e| io_err(dest, "cannot inspect", &e))?.is_dir() {
         return Err(Error::Usage { message: format!("{}: not a directory", dest.display()) });
@@ -238,7 +256,7 @@ pub fn to_writer(store: &dyn ImageStore, shown: &str, start: &Found, out: &mut d
         });
     }
     match d.data_hash() {
-        Some(h) => store.read_blob_verified(&h, out).map_err(|e| e.in_file(format!("{shown}: {}", start.path))),
+        Some(h) => store.read_blob_verified(&h, out).map_err(|e| at_path(e, shown, &start.path)),
         None => Ok(0),
     }
 }

@@ -20,4 +20,5 @@ mod iso_split_lookup;
 mod offline_os;
 mod policy;
 mod tree;
+mod tree_hostile;
 mod wine;
