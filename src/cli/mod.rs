@@ -17,10 +17,12 @@ const EXIT_CODES: &str = "\
 Exit codes (all commands):
   0  ok / allowed (warnings may be present)
   1  blocked: a rule fails (match: no index allowed; match --select: no index fits)
-  2  usage error (bad arguments, an index the image does not have)
+  2  usage error (bad arguments, an index the image does not have;
+     dir/extract: a path the image lacks, an existing file without --force)
   3  cannot decide: a required fact is unknown and the policy says block
      (match --select: several indexes fit equally)
-  4  unreadable or corrupt input (image, firmware table, hive, policy), permission denied";
+  4  unreadable or corrupt input (image, firmware table, hive, policy), permission denied
+     (extract: also a refused name or tree, a blob whose SHA-1 does not match)";
 
 #[derive(Parser, Debug)]
 #[command(
