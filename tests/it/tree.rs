@@ -361,3 +361,39 @@ fn named_streams_from_an_ntfs_volume() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("2 named data stream(s) not extracted"), "{}", r.stderr);
 }
+
+/// An image inside an ISO is read in place: `dir` and `extract` give what wimlib gives
+/// for the image file 7-Zip takes out of the ISO.
+#[test]
+fn images_inside_an_iso() {
+    let t = TempDir::new("tree-iso");
+    for iso in ["udf-bridge.iso", "udf-only.iso", "pycdlib-udf.iso"] {
+        let iso = fixture(&format!("iso/{iso}"));
+        let out = t.path().join(iso.file_name().unwrap());
+        let r = crate::iso_common::sevenzip()
+            .args(["x", "-y", &format!("-o{}", out.display()), iso.to_str().unwrap(), "sources/install*"])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "7-Zip: {}", String::from_utf8_lossy(&r.stderr));
+        // A plain WIM, or (udf-only.iso) a split set.
+        let wim =
+            ["install.wim", "install.swm"].iter().map(|n| out.join("sources").join(n)).find(|p| p.exists()).unwrap();
+        let refs = format!("--ref={}", out.join("sources/install*.swm").display());
+        let i = iso.to_str().unwrap();
+        let ours = oemgate(["dir", i, "--index", "1"]);
+        assert_eq!(ours.code, 0, "{i}: {}", ours.stderr);
+        assert_eq!(ours.stdout, tool_ok("wimlib-imagex", &["dir", wim.to_str().unwrap(), "1"]), "{i}");
+        let file = ours.stdout.lines().rfind(|l| l.contains('.')).unwrap().to_string();
+        let ours = std::process::Command::new(env!("CARGO_BIN_EXE_oemgate"))
+            .args(["extract", i, &file, "--index", "1", "--to-stdout"])
+            .output()
+            .unwrap();
+        let mut args = vec!["extract", wim.to_str().unwrap(), "1", &file, "--to-stdout"];
+        if wim.extension().unwrap() == "swm" {
+            args.push(&refs);
+        }
+        let theirs = tool("wimlib-imagex", &args);
+        assert!(ours.status.success() && theirs.status.success(), "{i}: {file}");
+        assert!(ours.stdout == theirs.stdout, "{i}: {file}: bytes differ");
+    }
+}
