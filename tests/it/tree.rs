@@ -397,3 +397,59 @@ fn images_inside_an_iso() {
         assert!(ours.stdout == theirs.stdout, "{i}: {file}: bytes differ");
     }
 }
+
+/// WIMs made by Microsoft's DISM (XPRESS at 4 to 32 KiB chunks, with a named stream and
+/// a link): the test data of the `dissect.archive` source package, fetched with pip
+/// into tests/cache/ at test time (never committed). `dir` equals wimlib's; every file
+/// extracted equals wimlib's bytes; the hashes `dir --json` reports are wimlib's.
+#[test]
+fn dism_made_images() {
+    let cache = crate::common::root().join("tests/cache/dissect-archive");
+    if !cache.join("basic32k.wim").exists() {
+        let dl = cache.join("dl");
+        std::fs::create_dir_all(&dl).unwrap();
+        let pip = std::process::Command::new("python3")
+            .args(["-m", "pip", "download", "dissect.archive==1.8", "--no-deps", "--no-binary", ":all:", "-d"])
+            .arg(&dl)
+            .output()
+            .expect("python3");
+        assert!(pip.status.success(), "pip download dissect.archive: {}", String::from_utf8_lossy(&pip.stderr));
+        let tgz = dl.join("dissect_archive-1.8.tar.gz");
+        tool_ok(
+            "tar",
+            &[
+                "-xzf",
+                tgz.to_str().unwrap(),
+                "-C",
+                cache.to_str().unwrap(),
+                "--strip-components=3",
+                "--wildcards",
+                "*/tests/_data/basic*.wim.gz",
+            ],
+        );
+        for k in ["4k", "8k", "16k", "32k"] {
+            tool_ok("gunzip", &["-f", cache.join(format!("basic{k}.wim.gz")).to_str().unwrap()]);
+        }
+    }
+    for k in ["4k", "8k", "16k", "32k"] {
+        let img = cache.join(format!("basic{k}.wim"));
+        check_dir(&img, 1);
+        check_extract(&img, 1);
+        let i = img.to_str().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&oemgate(["dir", i, "--json"]).stdout).unwrap();
+        let detailed = tool_ok("wimlib-imagex", &["dir", i, "1", "--detailed"]);
+        let flat = detailed.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut hashes = 0;
+        for e in v["entries"].as_array().unwrap() {
+            for h in
+                std::iter::once(&e["sha1"]).chain(e["named_streams"].as_array().unwrap().iter().map(|s| &s["sha1"]))
+            {
+                if let Some(h) = h.as_str() {
+                    assert!(flat.contains(&format!("Hash = 0x{h}")), "{i}: {h} not in wimlib's listing");
+                    hashes += 1;
+                }
+            }
+        }
+        assert!(hashes >= 3, "{i}: {hashes} hashes");
+    }
+}

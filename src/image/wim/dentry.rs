@@ -311,6 +311,10 @@ pub fn bad_name(name: &[u16]) -> Option<&'static str> {
 /// Upper-case one UTF-16 code unit the way a case-insensitive NTFS lookup does for the
 /// common cases: the simple Unicode upper-case mapping when it is one BMP character,
 /// else the unit itself (surrogates, and characters whose upper case is several).
+/// NTFS (and wimlib) use the `$UpCase` table Windows writes, which may differ from
+/// Unicode's mapping for a few rare characters: for names holding those, the listing
+/// order and case-insensitive matches may differ from wimlib's; exact-case lookups and
+/// what is extracted do not.
 pub fn upcase(u: u16) -> u16 {
     if u < 0x80 {
         return (u as u8).to_ascii_uppercase() as u16;

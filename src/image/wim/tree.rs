@@ -167,6 +167,18 @@ impl<'a> Tree<'a> {
             if !dir.is_directory() || dir.subdir_offset == 0 {
                 return Ok(());
             }
+            if stack.len() >= MAX_DEPTH {
+                return Err(Error::malformed(
+                    S,
+                    dir.offset,
+                    format!("directories nested deeper than {MAX_DEPTH} levels"),
+                ));
+            }
+            let mut kids = self.children(dir)?;
+            if kids.is_empty() {
+                // An empty list (an end marker) may be shared harmlessly by empty directories.
+                return Ok(());
+            }
             if !seen.insert(dir.subdir_offset) {
                 return Err(Error::Malformed {
                     structure: S,
@@ -177,14 +189,6 @@ impl<'a> Tree<'a> {
                     ),
                 });
             }
-            if stack.len() >= MAX_DEPTH {
-                return Err(Error::malformed(
-                    S,
-                    dir.offset,
-                    format!("directories nested deeper than {MAX_DEPTH} levels"),
-                ));
-            }
-            let mut kids = self.children(dir)?;
             for k in &kids {
                 if !dentries.insert(k.offset) {
                     return Err(Error::Malformed {
