@@ -22,6 +22,7 @@
 //!   names are bounded by the resource's size);
 //! - trees deeper than 16,384 levels (Windows paths are at most 32,767 characters).
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 
 use super::dentry::{self, Dentry};
@@ -36,9 +37,51 @@ pub const MAX_DEPTH: usize = 16_384;
 
 /// One image's directory tree over its metadata resource.
 pub struct Tree<'a> {
-    src: &'a dyn ReadAt,
+    src: ReadAhead<'a>,
     pub security: SecurityData,
     pub root: Dentry,
+}
+
+/// Bytes read ahead of a child list: a dentry takes several small reads, and a child
+/// list is contiguous, so reads are served from a window of the resource.
+const WINDOW: u64 = 64 * 1024;
+
+struct ReadAhead<'a> {
+    src: &'a dyn ReadAt,
+    /// (start offset, bytes) of the window.
+    window: RefCell<(u64, Vec<u8>)>,
+}
+
+impl ReadAt for ReadAhead<'_> {
+    fn len(&self) -> u64 {
+        self.src.len()
+    }
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        let want = buf.len() as u64;
+        crate::source::check_range(S, offset, want, self.src.len())?;
+        if want > WINDOW / 2 {
+            return self.src.read_exact_at(offset, buf);
+        }
+        let mut w = self.window.borrow_mut();
+        let (start, ref mut bytes) = *w;
+        let inside = offset >= start && offset + want <= start + bytes.len() as u64;
+        if !inside {
+            let n = WINDOW.min(self.src.len() - offset);
+            bytes.resize(n as usize, 0);
+            if let Err(e) = self.src.read_exact_at(offset, bytes) {
+                bytes.clear();
+                return Err(e);
+            }
+            w.0 = offset;
+        }
+        let (start, bytes) = &*w;
+        let at = (offset - start) as usize;
+        buf.copy_from_slice(&bytes[at..at + buf.len()]);
+        Ok(())
+    }
+    fn name(&self) -> String {
+        self.src.name()
+    }
 }
 
 /// A dentry found by path, with its full path in the image's own spelling.
@@ -57,9 +100,10 @@ pub fn join(dir: &str, name: &str) -> String {
 impl<'a> Tree<'a> {
     /// Read the security data and the root dentry.
     pub fn open(src: &'a dyn ReadAt) -> Result<Tree<'a>> {
-        let security = security::read(src)?;
+        let src = ReadAhead { src, window: RefCell::new((0, Vec::new())) };
+        let security = security::read(&src)?;
         let at = security.root_offset();
-        let root = Dentry::read(src, at)?
+        let root = Dentry::read(&src, at)?
             .ok_or_else(|| Error::malformed(S, at, "no root directory entry (the image holds no files)"))?;
         if !root.is_directory() {
             return Err(Error::invalid(
@@ -81,7 +125,7 @@ impl<'a> Tree<'a> {
         }
         let mut at = dir.subdir_offset;
         let mut out = Vec::new();
-        while let Some(d) = Dentry::read(self.src, at)? {
+        while let Some(d) = Dentry::read(&self.src, at)? {
             if let Some(why) = dentry::bad_name(&d.name) {
                 return Err(Error::Malformed {
                     structure: S,
@@ -177,6 +221,7 @@ impl<'a> Tree<'a> {
             let mut kids = self.children(dir)?;
             if kids.is_empty() {
                 // An empty list (an end marker) may be shared harmlessly by empty directories.
+                stack.push((kids, path_len));
                 return Ok(());
             }
             if !seen.insert(dir.subdir_offset) {
@@ -318,6 +363,24 @@ mod tests {
         let t2 = Tree::open(&src2).unwrap();
         assert!(matches!(t2.lookup("/ab"), Err(Error::Usage { .. })));
         assert!(t2.lookup("/aB").unwrap().is_some());
+    }
+
+    #[test]
+    fn empty_directories_may_share_an_end_marker() {
+        let mut m = Meta::new();
+        let root = m.push(dentry_bytes("", DIR, 0, ZERO_HASH, &[]));
+        m.end();
+        let l = m.0.len() as u64;
+        m.set_subdir(root, l);
+        let e1 = m.push(dentry_bytes("e1", DIR, 0, ZERO_HASH, &[]));
+        let e2 = m.push(dentry_bytes("e2", DIR, 0, ZERO_HASH, &[]));
+        m.push(dentry_bytes("f", FILE, 0, ZERO_HASH, &[]));
+        m.end();
+        let end = m.0.len() as u64;
+        m.end();
+        m.set_subdir(e1, end);
+        m.set_subdir(e2, end);
+        assert_eq!(listing(&m.src(), "/").unwrap(), ["/", "/e1", "/e2", "/f"]);
     }
 
     #[test]
