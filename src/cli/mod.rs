@@ -10,6 +10,7 @@ mod check;
 mod firmware;
 mod inspect;
 mod matching;
+mod verify;
 
 const EXIT_CODES: &str = "\
 Exit codes (all commands):
@@ -45,6 +46,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List every index of an image with allowed/blocked for this PC
     Match(matching::MatchArgs),
+    /// Check the image's integrity table, metadata and every blob's SHA-1
+    Verify(verify::VerifyArgs),
 }
 
 /// Parse arguments, run, return the exit status. Usage errors exit 2.
@@ -64,6 +67,7 @@ pub fn main() -> ExitStatus {
         Command::Firmware(a) => firmware::run(a),
         Command::Check(a) => check::run(a),
         Command::Match(a) => matching::run(a),
+        Command::Verify(a) => verify::run(a),
     }
 }
 
