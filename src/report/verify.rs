@@ -29,7 +29,8 @@ pub fn table(rep: &VerifyReport, color: bool) -> String {
         let _ = writeln!(o, "  {:<18} none", "Integrity table");
     }
     for i in &rep.integrity {
-        let _ = writeln!(o, "  {:<18} {} chunks of {} bytes hold ({})", "Integrity table", i.chunks, i.chunk_size, i.part);
+        let _ =
+            writeln!(o, "  {:<18} {} chunks of {} bytes hold ({})", "Integrity table", i.chunks, i.chunk_size, i.part);
     }
     let what = match rep.index {
         Some(n) => format!("{} (image {n})", rep.metadata_resources),

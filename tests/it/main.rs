@@ -1,6 +1,7 @@
 //! The integration tests, one crate: each file is a module; `common` and `iso_common` hold the shared helpers.
 
 mod common;
+mod engine;
 mod firmware_cli;
 mod firmware_parsers;
 mod firmware_qemu;

@@ -97,7 +97,12 @@ pub fn verify(
         ));
     }
     if info.entries > MAX_ENTRIES {
-        return Err(Error::TooLarge { structure: S, offset: info.offset + 4, size: info.entries.into(), limit: MAX_ENTRIES.into() });
+        return Err(Error::TooLarge {
+            structure: S,
+            offset: info.offset + 4,
+            size: info.entries.into(),
+            limit: MAX_ENTRIES.into(),
+        });
     }
     let n = u64::from(info.entries);
     let table = read_bounded(src, S, info.offset + 12, n * SHA1_LEN, u64::from(MAX_ENTRIES) * SHA1_LEN)?;
