@@ -1,5 +1,6 @@
 //! The integration tests, one crate: each file is a module; `common` and `iso_common` hold the shared helpers.
 
+mod codec_lzms;
 mod codec_lzx;
 mod codec_xpress;
 mod codecs;
