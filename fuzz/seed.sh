@@ -48,6 +48,31 @@ for name in sorted(os.listdir(src)):
     if size and offset + size <= len(data):
         open(os.path.join(out, "seed-" + name + ".xml"), "wb").write(data[offset:offset + size])
 PY
+# The whole-engine target reads the images; the blob table target gets each image's
+# blob table behind the two parameter bytes it reads (version, compression, part;
+# image count).
+put wim_engine "$fx"/images/*.wim "$fx"/images/*.esd "$fx"/images/*.swm
+python3 - "$fx/images" "$c/blob_table" <<'PY'
+import os, struct, sys
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+for name in sorted(os.listdir(src)):
+    if not name.endswith((".wim", ".esd", ".swm")):
+        continue
+    data = open(os.path.join(src, name), "rb").read()
+    hdr = data[:208]
+    if hdr[:8] == b"WLPWM\0\0\0" and len(data) >= 416:
+        hdr = data[-208:]
+    version, flags = struct.unpack_from("<II", hdr, 12)
+    part, = struct.unpack_from("<H", hdr, 40)
+    images, = struct.unpack_from("<I", hdr, 44)
+    comp = 1 if flags & 0x20000 else 2 if flags & 0x40000 else 3 if flags & 0x80000 else 0
+    p = (1 if version == 0xE00 else 0) | comp << 1 | (part & 3) << 3 | 1 << 5  # chunk size 32K
+    size = int.from_bytes(hdr[48:55], "little")
+    offset, = struct.unpack_from("<Q", hdr, 56)
+    if size and offset + size <= len(data):
+        open(os.path.join(out, "seed-" + name + ".bt"), "wb").write(bytes([p, images & 255]) + data[offset:offset + size])
+PY
 echo "seeded:"; for d in "$c"/*/; do printf '  %-8s %s files\n' "$(basename "$d")" "$(ls "$d" | wc -l)"; done
 
 # Uncompressed metadata resources (security data + directory tree) for the `metadata`

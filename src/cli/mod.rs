@@ -12,6 +12,7 @@ mod extract;
 mod firmware;
 mod inspect;
 mod matching;
+mod verify;
 
 const EXIT_CODES: &str = "\
 Exit codes (all commands):
@@ -53,6 +54,8 @@ pub enum Command {
     Dir(dir::DirArgs),
     /// Extract files or directories from an image index
     Extract(extract::ExtractArgs),
+    /// Check the image's integrity table, metadata and every blob's SHA-1
+    Verify(verify::VerifyArgs),
 }
 
 /// Parse arguments, run, return the exit status. Usage errors exit 2.
@@ -74,6 +77,7 @@ pub fn main() -> ExitStatus {
         Command::Match(a) => matching::run(a),
         Command::Dir(a) => dir::run(a),
         Command::Extract(a) => extract::run(a),
+        Command::Verify(a) => verify::run(a),
     }
 }
 

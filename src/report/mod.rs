@@ -8,6 +8,7 @@ pub mod extract;
 pub mod firmware;
 pub mod inspect;
 pub mod style;
+pub mod verify;
 
 /// Pretty JSON with a final newline: what every `--json` prints.
 pub(crate) fn to_json<T: serde::Serialize + ?Sized>(doc: &T) -> String {

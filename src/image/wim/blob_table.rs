@@ -237,7 +237,14 @@ impl BlobTable {
                     entry_offset: at,
                 });
             }
-            let solids = first_solid..self.solids.len();
+            // A blob's offset counts through the run's resources one after another: it
+            // lies in the resource whose range holds its start, and must end there too.
+            let mut starts = Vec::with_capacity(self.solids.len() - first_solid);
+            let mut sum = 0u64;
+            for s in &self.solids[first_solid..] {
+                starts.push(sum);
+                sum = sum.saturating_add(s.uncompressed);
+            }
             for &(at, e) in run.iter().filter(|(_, e)| e.reshdr.original_size != SOLID_RESOURCE_MAGIC) {
                 if e.hash == ZERO_HASH || e.reshdr.size == 0 {
                     continue;
@@ -253,19 +260,16 @@ impl BlobTable {
                         message: "image metadata inside a solid resource".into(),
                     });
                 }
-                let (size, mut offset) = (e.reshdr.size, e.reshdr.offset);
-                let mut placed = None;
-                for s in solids.clone() {
-                    let total = self.solids[s].uncompressed;
-                    if offset.checked_add(size).is_some_and(|end| end <= total) {
-                        placed = Some(Location::Solid { solid: s, offset });
-                        break;
-                    }
-                    if offset < total {
-                        break; // straddles the end of this resource
-                    }
-                    offset -= total;
-                }
+                let size = e.reshdr.size;
+                let k = starts.partition_point(|&st| st <= e.reshdr.offset);
+                let placed = k.checked_sub(1).and_then(|k| {
+                    let offset = e.reshdr.offset - starts[k];
+                    let total = self.solids[first_solid + k].uncompressed;
+                    offset
+                        .checked_add(size)
+                        .is_some_and(|end| end <= total)
+                        .then_some(Location::Solid { solid: first_solid + k, offset })
+                });
                 let Some(location) = placed else {
                     return Err(Error::invalid(
                         S,

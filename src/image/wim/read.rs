@@ -146,6 +146,15 @@ pub fn codec_of(spec: &ResourceSpec) -> Option<Codec> {
     }
 }
 
+/// The name wimlib and DISM use for a codec.
+pub fn codec_name(c: Codec) -> &'static str {
+    match c {
+        Codec::Xpress => "XPRESS",
+        Codec::Lzx => "LZX",
+        Codec::Lzms => "LZMS",
+    }
+}
+
 /// A decompressor for the chunks of `spec`.
 pub fn new_decompressor(spec: &ResourceSpec) -> Result<Box<dyn Decompressor>> {
     let (Some(codec), Some(cs)) = (codec_of(spec), spec.chunk_size()) else {
@@ -158,7 +167,7 @@ pub fn new_decompressor(spec: &ResourceSpec) -> Result<Box<dyn Decompressor>> {
     decompress::new(codec, cs as usize).map_err(|e| Error::Unsupported {
         structure: "WIM resource",
         offset: spec.entry_offset,
-        message: format!("{codec:?} with chunks of {cs} bytes: {}", e.message),
+        message: format!("{} with chunks of {cs} bytes: {}", codec_name(codec), e.message),
     })
 }
 
@@ -190,8 +199,12 @@ pub fn decode(
             "WIM compressed chunk",
             chunk.offset,
             format!(
-                "{} bytes of {:?} data do not decompress to {} bytes: {} (at byte {} of the chunk)",
-                chunk.csize, e.codec, chunk.usize, e.message, e.offset
+                "{} bytes of {} data do not decompress to {} bytes: {} (at byte {} of the chunk)",
+                chunk.csize,
+                codec_name(e.codec),
+                chunk.usize,
+                e.message,
+                e.offset
             ),
         )
     })

@@ -422,8 +422,11 @@ mod tests {
         ];
         let mut got = Vec::new();
         let mut last = (0, 0);
-        run(&[src.clone()], &tasks, 2, true, &mut |_, b| Ok(got.extend_from_slice(b)), &mut |d, t| last = (d, t))
-            .unwrap();
+        let mut keep = |_: &Span, b: &[u8]| {
+            got.extend_from_slice(b);
+            Ok(())
+        };
+        run(std::slice::from_ref(&src), &tasks, 2, true, &mut keep, &mut |d, t| last = (d, t)).unwrap();
         assert_eq!(got, &data[..2_500_010]);
         assert_eq!(last, (2_500_010, 2_500_010));
 

@@ -22,8 +22,8 @@
 //!   names are bounded by the resource's size);
 //! - trees deeper than 16,384 levels (Windows paths are at most 32,767 characters).
 
-use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::Mutex;
 
 use super::dentry::{self, Dentry};
 use super::security::{self, SecurityData};
@@ -49,7 +49,7 @@ const WINDOW: u64 = 64 * 1024;
 struct ReadAhead<'a> {
     src: &'a dyn ReadAt,
     /// (start offset, bytes) of the window.
-    window: RefCell<(u64, Vec<u8>)>,
+    window: Mutex<(u64, Vec<u8>)>,
 }
 
 impl ReadAt for ReadAhead<'_> {
@@ -62,7 +62,7 @@ impl ReadAt for ReadAhead<'_> {
         if want > WINDOW / 2 {
             return self.src.read_exact_at(offset, buf);
         }
-        let mut w = self.window.borrow_mut();
+        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
         let (start, ref mut bytes) = *w;
         let inside = offset >= start && offset + want <= start + bytes.len() as u64;
         if !inside {
@@ -100,7 +100,7 @@ pub fn join(dir: &str, name: &str) -> String {
 impl<'a> Tree<'a> {
     /// Read the security data and the root dentry.
     pub fn open(src: &'a dyn ReadAt) -> Result<Tree<'a>> {
-        let src = ReadAhead { src, window: RefCell::new((0, Vec::new())) };
+        let src = ReadAhead { src, window: Mutex::new((0, Vec::new())) };
         let security = security::read(&src)?;
         let at = security.root_offset();
         let root = Dentry::read(&src, at)?
