@@ -181,6 +181,17 @@ impl Writer<'_> {
     }
 }
 
+/// Read and check the whole subtree at `start` (the metadata only, no file data): a
+/// damaged tree or a name this system cannot hold is an error before anything is written.
+pub fn check(tree: &Tree, start: &Found) -> Result<()> {
+    tree.walk(start, &mut |path, d, depth| {
+        if depth > 0 || start.path != "/" {
+            os_name(d, path)?;
+        }
+        Ok(())
+    })
+}
+
 /// Extract `start` (a file, a directory, or the root: its contents) into `dest`, which
 /// is created when missing. `shown` names the image in messages.
 pub fn to_dir(
@@ -191,14 +202,7 @@ pub fn to_dir(
     dest: &Path,
     opts: Options,
 ) -> Result<Summary> {
-    // The whole subtree is read and checked first (the metadata only, no file data):
-    // a damaged tree or a name this system cannot hold writes nothing at all.
-    tree.walk(start, &mut |path, d, depth| {
-        if depth > 0 || start.path != "/" {
-            os_name(d, path)?;
-        }
-        Ok(())
-    })?;
+    check(tree, start)?;
     std::fs::create_dir_all(dest).map_err(|e| io_err(dest, "cannot create directory", &e))?;
     if !std::fs::metadata(dest).map_err(|e| io_err(dest, "cannot inspect", &e))?.is_dir() {
         return Err(Error::Usage { message: format!("{}: not a directory", dest.display()) });

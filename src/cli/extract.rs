@@ -43,6 +43,10 @@ pub fn run(args: ExtractArgs) -> ExitStatus {
             found.push(contents::find(&tree, shown, index, p).map_err(|e| e.in_file(shown))?);
         }
         if let Some(dest) = &args.dest_dir {
+            // Every subtree is checked before the first file of any is written.
+            for f in &found {
+                extract::check(&tree, f).map_err(|e| e.in_file(shown))?;
+            }
             let opts = Options { force: args.force };
             let mut total = extract::Summary::default();
             for f in &found {
