@@ -184,6 +184,12 @@ fn crafted_bad_names_are_refused() {
         let mut c = Crafted::new();
         c.rename(if to == utf16("d1") { "d2" } else { "ab" }, &to);
         refused(c.write(), want);
+        // A good path given first does not get written either: all are checked first.
+        let sandbox = TempDir::new("hostile-two");
+        let dest = sandbox.path().join("dest");
+        let r = oemgate(["extract", c.image.to_str().unwrap(), "/other", "/top", "--dest-dir", dest.to_str().unwrap()]);
+        assert_eq!(r.code, 4, "{}", r.stderr);
+        assert_eq!(everything(sandbox.path()), Vec::<String>::new());
     }
 }
 
