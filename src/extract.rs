@@ -248,10 +248,8 @@ pub fn to_dir(
     Ok(w.summary)
 }
 
-/// Write the contents of file `start` to `out`; a directory or reparse point is a
-/// usage error. On a SHA-1 mismatch the bytes were already written and the error says
-/// so: the caller must discard them.
-pub fn to_writer(store: &dyn ImageStore, shown: &str, start: &Found, out: &mut dyn Write) -> Result<u64> {
+/// Refuse what `--to-stdout` cannot write: directories, reparse points, encrypted files.
+pub fn check_plain_file(shown: &str, start: &Found) -> Result<()> {
     let d = &start.dentry;
     if d.is_directory() || d.is_reparse_point() || d.is_encrypted() {
         let what = if d.is_directory() { "a directory" } else { "not a plain file" };
@@ -259,7 +257,15 @@ pub fn to_writer(store: &dyn ImageStore, shown: &str, start: &Found, out: &mut d
             message: format!("{shown}: {} is {what}: --to-stdout writes files only", start.path),
         });
     }
-    match d.data_hash() {
+    Ok(())
+}
+
+/// Write the contents of file `start` to `out`; a directory or reparse point is a
+/// usage error. On a SHA-1 mismatch the bytes were already written and the error says
+/// so: the caller must discard them.
+pub fn to_writer(store: &dyn ImageStore, shown: &str, start: &Found, out: &mut dyn Write) -> Result<u64> {
+    check_plain_file(shown, start)?;
+    match start.dentry.data_hash() {
         Some(h) => store.read_blob_verified(&h, out).map_err(|e| at_path(e, shown, &start.path)),
         None => Ok(0),
     }

@@ -62,6 +62,9 @@ pub fn run(args: ExtractArgs) -> ExitStatus {
             print!("{}", report::extract::summary(&total, &dest.display().to_string()));
             return Ok(());
         }
+        for f in &found {
+            extract::check_plain_file(shown, f)?;
+        }
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
         for f in &found {
