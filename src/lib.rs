@@ -11,6 +11,7 @@ pub mod cli;
 pub mod edition;
 pub mod error;
 pub mod exit;
+pub mod extract;
 pub mod firmware;
 pub mod gate;
 pub mod image;

@@ -3,6 +3,7 @@
 //! returns facts; nothing prints.
 
 pub mod content;
+pub mod contents;
 pub mod decompress;
 pub mod digest;
 pub mod iso;
@@ -11,6 +12,7 @@ pub mod version;
 pub mod wim;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::source::{FileSource, ReadAt};
@@ -74,34 +76,57 @@ impl ImageReport {
 /// (whose other parts are looked for beside it), or an ISO holding one of these
 /// (recognised by its volume descriptors, whatever its name).
 pub fn open(path: &Path) -> Result<ImageReport> {
+    Ok(open_with_sources(path)?.0)
+}
+
+/// Like [`open`], also returning the byte source of every part read (`[n - 1]` is
+/// part `n`): the image file itself, or its view inside the ISO.
+pub fn open_with_sources(path: &Path) -> Result<(ImageReport, Vec<Arc<dyn ReadAt>>)> {
     let shown = path.display().to_string();
-    let src = FileSource::open(path)?;
-    if !is_wim(&src) && iso::is_iso(&src) {
-        return read_iso(std::sync::Arc::new(src), &shown);
+    let src: Arc<dyn ReadAt> = Arc::new(FileSource::open(path)?);
+    if !is_wim(&*src) && iso::is_iso(&*src) {
+        return read_iso_with_sources(src, &shown);
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut sources = vec![src.clone()];
     let mut open_part = |n: u16| -> Result<Option<Box<dyn ReadAt>>> {
         let p = dir.join(split::part_name(&file_name, n));
         if !p.exists() {
             return Ok(None);
         }
-        Ok(Some(Box::new(FileSource::open(&p)?)))
+        let part: Arc<dyn ReadAt> = Arc::new(FileSource::open(&p)?);
+        sources.push(part.clone());
+        Ok(Some(Box::new(part)))
     };
-    read_image(&src, &shown, &mut open_part)
+    let report = read_image(&*src, &shown, &mut open_part)?;
+    Ok((report, sources))
 }
 
 /// Read the Windows image inside an ISO: find `sources/install.{wim,esd,swm}`, read it in
 /// place with [`read_image`] and add the media facts. `shown` is the ISO's name for
 /// messages and the report.
-pub fn read_iso(src: std::sync::Arc<dyn ReadAt>, shown: &str) -> Result<ImageReport> {
+pub fn read_iso(src: Arc<dyn ReadAt>, shown: &str) -> Result<ImageReport> {
+    Ok(read_iso_with_sources(src, shown)?.0)
+}
+
+/// Like [`read_iso`], also returning the byte source of every part read inside the ISO
+/// (`[n - 1]` is part `n`).
+pub fn read_iso_with_sources(src: Arc<dyn ReadAt>, shown: &str) -> Result<(ImageReport, Vec<Arc<dyn ReadAt>>)> {
     let found = iso::find_install_image(src, shown)?;
-    let file = found.open()?;
-    let mut open_part = |n: u16| found.open_part(n);
-    let mut rep = read_image(&file, &found.name(), &mut open_part)?;
+    let file: Arc<dyn ReadAt> = Arc::new(found.open()?);
+    let mut sources = vec![file.clone()];
+    let mut open_part = |n: u16| -> Result<Option<Box<dyn ReadAt>>> {
+        Ok(found.open_part(n)?.map(|part| {
+            let part: Arc<dyn ReadAt> = Arc::from(part);
+            sources.push(part.clone());
+            Box::new(part) as Box<dyn ReadAt>
+        }))
+    };
+    let mut rep = read_image(&*file, &found.name(), &mut open_part)?;
     rep.path = shown.to_string();
     rep.media = Some(found.media());
-    Ok(rep)
+    Ok((rep, sources))
 }
 
 /// Read an image from `src` (shown as `shown` in messages); `open_part(n)` opens

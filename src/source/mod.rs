@@ -14,8 +14,9 @@ pub use memory::MemSource;
 
 use crate::error::{Error, Result};
 
-/// A read-only, random-access byte source of known length.
-pub trait ReadAt {
+/// A read-only, random-access byte source of known length. Sources are shared between
+/// threads (an image's chunks are decompressed in parallel), hence `Send + Sync`.
+pub trait ReadAt: Send + Sync {
     /// Total length in bytes.
     fn len(&self) -> u64;
 

@@ -458,7 +458,7 @@ fn a_base_block_with_a_bad_checksum_is_taken_from_a_log() {
         edit(&t, "SYSTEM", |b| b[0x1C0] ^= 0x5A);
         let err = offline_os::read(t.path()).unwrap_err();
         assert!(err.to_string().contains("checksum"), "{err}");
-        assert_eq!(err.exit_code(), oemgate::ExitStatus::BadInput);
+        assert_eq!(oemgate::cli::exit_status(&err), oemgate::ExitStatus::BadInput);
     }
 }
 

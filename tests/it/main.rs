@@ -1,7 +1,11 @@
 //! The integration tests, one crate: each file is a module; `common` and `iso_common` hold the shared helpers.
 
+mod codec_lzms;
+mod codec_lzx;
+mod codec_xpress;
 mod codecs;
 mod common;
+mod engine;
 mod firmware_cli;
 mod firmware_keygroups;
 mod firmware_parsers;
@@ -24,4 +28,6 @@ mod layering;
 mod offline_os;
 mod policy;
 mod tables;
+mod tree;
+mod tree_hostile;
 mod wine;

@@ -1,20 +1,371 @@
-//! XPRESS Huffman (MS-XCA 2.1-2.2) decompressor. (To be written.)
+//! XPRESS Huffman decompressor: the "LZ77+Huffman" format of [MS-XCA] sections 2.1-2.2, as
+//! WIM and ESD resources use it for their chunks.
+//!
+//! The format, as MS-XCA describes it:
+//! - A block starts with 256 bytes holding 512 4-bit Huffman code lengths (symbol `2i` in the
+//!   low nibble of byte `i`, symbol `2i + 1` in the high nibble; 0 = symbol unused). The code
+//!   is canonical: codes are handed out in order of length, then symbol value, and must fill
+//!   the code space exactly (an over-subscribed or incomplete code is invalid).
+//! - Then the bitstream: 16-bit little-endian words, each read most significant bit first.
+//!   The decoder holds 32 bits at the start and reads the next word as soon as fewer than 16
+//!   unread bits remain. Symbols 0-255 are literal bytes. A symbol `256 + (l << 4) + m` is a
+//!   match: `l` offset bits follow in the bitstream (offset = `1 << l` plus those bits, so
+//!   1..=65535), and the length is `m + 3`, except that `m == 15` takes the length from whole
+//!   bytes read at the current input position (the position just past the words already
+//!   read): one byte `b`, length `b + 18`; if `b == 255`, a u16 (`length - 3`, at least 15);
+//!   if that u16 is 0, a u32 (`length - 3`, at least 15).
+//! - A block ends once 65536 bytes of output have been written since it started (a match may
+//!   run past that point); the next block starts with a new 256-byte table at the current
+//!   input position, and matches may reach back into earlier blocks.
+//!
+//! WIM chunks: wimlib makes XPRESS chunks of 4 KiB to 64 KiB only (it refuses larger chunk
+//! sizes in headers and in its compressor and decompressor), so every chunk it writes holds
+//! exactly one block. Larger chunks are decoded as MS-XCA describes, one table per 65536
+//! output bytes; no WIM writer we know makes them, and they are tested with hand-made data.
+//!
+//! Where wimlib (which reads past the end of the input as zeros) and MS-XCA (which calls any
+//! read past the buffer an error) differ, this decoder takes the strict side for everything
+//! that matters: no bit it *uses* and no length byte may lie past the end of `src`. Words the
+//! MS-XCA decoder would merely have preloaded (and never used) may be missing.
 
-use super::{Codec, DecompressError, Decompressor};
+use super::{Codec, DecompressError, Decompressor, MAX_CHUNK_SIZE};
 
+/// Literals 0-255 and the 256 match headers.
+const NUM_SYMBOLS: usize = 512;
+/// The packed code lengths at the start of each block.
+const LENS_BYTES: usize = NUM_SYMBOLS / 2;
+/// The longest code MS-XCA allows (4-bit lengths).
+const MAX_CODE_LEN: u32 = 15;
+/// Output bytes per Huffman table.
+const BLOCK_OUTPUT: usize = 1 << 16;
+/// The shortest match.
+const MIN_MATCH: usize = 3;
+
+/// Bits resolved by the primary lookup table; longer codes go through a subtable.
+const TABLE_BITS: u32 = 11;
+/// Primary table (2^11 entries) plus subtables. With a complete code, a subtable of `2^k`
+/// entries (`k` = its longest code minus `TABLE_BITS`, at most 4) holds at least `k + 1`
+/// codes, so all subtables together hold at most 16/5 entries per long code: at most
+/// 3.2 * 512 < 2048 entries.
+const TABLE_SIZE: usize = 1 << 12;
+/// Entry layout: symbol (or subtable start) in bits 16-31, this flag, the subtable's index
+/// bit count in bits 8-11, and in bits 0-4 the number of bits the entry consumes.
+const SUBTABLE: u32 = 1 << 15;
+
+/// Decoder for XPRESS Huffman chunks, reused across the chunks of a resource.
 pub struct XpressDecompressor {
     max_chunk_size: usize,
+    table: Box<[u32; TABLE_SIZE]>,
+    lens: [u8; NUM_SYMBOLS],
+    sorted: [u16; NUM_SYMBOLS],
 }
 
 impl XpressDecompressor {
+    /// A decompressor for chunks of at most `max_chunk_size` bytes (up to
+    /// [`MAX_CHUNK_SIZE`]; chunks above 64 KiB hold one Huffman table per 64 KiB).
     pub fn new(max_chunk_size: usize) -> Result<Self, DecompressError> {
-        Ok(XpressDecompressor { max_chunk_size })
+        if max_chunk_size > MAX_CHUNK_SIZE {
+            return Err(err(0, "chunk size above the largest supported"));
+        }
+        Ok(XpressDecompressor {
+            max_chunk_size,
+            table: Box::new([0; TABLE_SIZE]),
+            lens: [0; NUM_SYMBOLS],
+            sorted: [0; NUM_SYMBOLS],
+        })
+    }
+
+    /// Build the decoding table from the 256 bytes of packed code lengths.
+    fn build_table(&mut self, packed: &[u8; LENS_BYTES]) -> Result<(), &'static str> {
+        let mut count = [0u16; MAX_CODE_LEN as usize + 1];
+        for (pair, &b) in self.lens.chunks_exact_mut(2).zip(packed.iter()) {
+            let (lo, hi) = (b & 15, b >> 4);
+            pair[0] = lo;
+            pair[1] = hi;
+            count[lo as usize] += 1;
+            count[hi as usize] += 1;
+        }
+        // Kraft sum: the lengths must fill the code space exactly.
+        let mut left: i32 = 1;
+        for &c in &count[1..] {
+            left = (left << 1) - i32::from(c);
+            if left < 0 {
+                return Err("Huffman code lengths over-subscribe the code space");
+            }
+        }
+        if left != 0 {
+            return Err("Huffman code lengths leave the code incomplete");
+        }
+        // Symbols in canonical order: by length, then by value.
+        let mut offs = [0u16; MAX_CODE_LEN as usize + 2];
+        for l in 1..=MAX_CODE_LEN as usize {
+            offs[l + 1] = offs[l] + count[l];
+        }
+        for (s, &l) in self.lens.iter().enumerate() {
+            if l != 0 {
+                let o = &mut offs[l as usize];
+                self.sorted[*o as usize] = s as u16;
+                *o += 1;
+            }
+        }
+        let n = usize::from(offs[MAX_CODE_LEN as usize]);
+        let sorted = &self.sorted[..n];
+        let table = &mut *self.table;
+
+        // `pos` walks the code space as a 15-bit left-aligned value: a code of length `l`
+        // covers 2^(15-l) units, and canonical codes cover consecutive ranges.
+        let mut pos: u32 = 0;
+        let mut i = 0;
+        while let Some(&s) = sorted.get(i) {
+            let l = u32::from(self.lens[usize::from(s)]);
+            if l > TABLE_BITS {
+                break;
+            }
+            let start = (pos >> (MAX_CODE_LEN - TABLE_BITS)) as usize;
+            let cnt = 1usize << (TABLE_BITS - l);
+            table[start..start + cnt].fill((u32::from(s) << 16) | l);
+            pos += 1 << (MAX_CODE_LEN - l);
+            i += 1;
+        }
+        // Longer codes: one subtable per TABLE_BITS-bit prefix, sized for its longest code.
+        const PREFIX_UNITS: u32 = 1 << (MAX_CODE_LEN - TABLE_BITS);
+        let mut sub_next = 1usize << TABLE_BITS;
+        while i < n {
+            let prefix = pos / PREFIX_UNITS;
+            let group_end = (prefix + 1) * PREFIX_UNITS;
+            // The codes of this prefix are consecutive; the last one is the longest.
+            let mut j = i;
+            let mut q = pos;
+            let mut max_len = TABLE_BITS;
+            while q < group_end {
+                let Some(&s) = sorted.get(j) else { return Err("Huffman code table inconsistent") };
+                max_len = u32::from(self.lens[usize::from(s)]);
+                q += 1 << (MAX_CODE_LEN - max_len);
+                j += 1;
+            }
+            let k = max_len - TABLE_BITS;
+            if sub_next + (1 << k) > TABLE_SIZE {
+                return Err("Huffman code table inconsistent");
+            }
+            table[prefix as usize] = SUBTABLE | ((sub_next as u32) << 16) | (k << 8) | TABLE_BITS;
+            for &s in &sorted[i..j] {
+                let l = u32::from(self.lens[usize::from(s)]);
+                let first = sub_next + ((pos - prefix * PREFIX_UNITS) >> (MAX_CODE_LEN - max_len)) as usize;
+                let cnt = 1usize << (max_len - l);
+                table[first..first + cnt].fill((u32::from(s) << 16) | (l - TABLE_BITS));
+                pos += 1 << (MAX_CODE_LEN - l);
+            }
+            sub_next += 1 << k;
+            i = j;
+        }
+        Ok(())
+    }
+}
+
+fn err(offset: usize, message: &'static str) -> DecompressError {
+    DecompressError { codec: Codec::Xpress, offset, message }
+}
+
+/// The bitstream of one block: 16-bit little-endian words read most significant bit first,
+/// held in a 64-bit buffer (the next bit is bit 63).
+struct Bits<'a> {
+    src: &'a [u8],
+    /// Position just past the last word loaded into `buf` (counting the zero words loaded
+    /// past the end of `src`).
+    next: usize,
+    buf: u64,
+    /// Bits in `buf` not yet consumed (at most 64).
+    bits: u32,
+    /// Zero bits loaded from past the end of `src` since the last byte read: they are the
+    /// last `virt` bits of the stream loaded so far, so none was consumed while
+    /// `bits >= virt`.
+    virt: u32,
+}
+
+impl<'a> Bits<'a> {
+    fn new(src: &'a [u8], start: usize) -> Self {
+        let mut b = Bits { src, next: start, buf: 0, bits: 0, virt: 0 };
+        b.refill();
+        b
+    }
+
+    /// Make at least 49 bits available. The bits in `buf` below the valid ones are either
+    /// zero or the stream's next bits (a whole-word load places 64 bits, not all counted),
+    /// so OR-ing the same words in again later is harmless.
+    #[inline(always)]
+    fn refill(&mut self) {
+        if self.bits > 48 {
+            return;
+        }
+        if self.next + 8 <= self.src.len() {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&self.src[self.next..self.next + 8]);
+            // Four little-endian words w0..w3 -> w0 in the top 16 bits, w3 in the lowest.
+            let w = u64::from_le_bytes(b).rotate_left(32);
+            let w = ((w & 0x0000_FFFF_0000_FFFF) << 16) | ((w >> 16) & 0x0000_FFFF_0000_FFFF);
+            self.buf |= w >> self.bits;
+            let words = (64 - self.bits) >> 4;
+            self.next += 2 * words as usize;
+            self.bits += 16 * words;
+        } else {
+            self.refill_slow();
+        }
+    }
+
+    #[cold]
+    fn refill_slow(&mut self) {
+        while self.bits <= 48 {
+            let w = match self.src.get(self.next..self.next + 2) {
+                Some(b) => u16::from_le_bytes([b[0], b[1]]),
+                None => {
+                    self.virt += 16;
+                    0
+                }
+            };
+            self.buf |= u64::from(w) << (48 - self.bits);
+            self.bits += 16;
+            self.next += 2;
+        }
+    }
+
+    /// Drop `n` (at most 32, and at most `bits`) bits.
+    #[inline(always)]
+    fn consume(&mut self, n: u32) {
+        self.buf <<= n;
+        self.bits -= n;
+    }
+
+    /// The next `n` (0..=31) bits as a number, consumed.
+    #[inline(always)]
+    fn take(&mut self, n: u32) -> u32 {
+        let v = ((self.buf >> 32) >> (32 - n)) as u32;
+        self.consume(n);
+        v
+    }
+
+    /// Where MS-XCA's decoder stands in the input: it keeps 16 to 31 unread bits after
+    /// every step (needs `bits >= 16` and at least one bit consumed), so the words this
+    /// buffer holds beyond those are not yet read in its model. Returns that position and
+    /// the number of bits it holds.
+    #[inline]
+    fn ms_position(&self) -> (usize, u32) {
+        let extra_words = (self.bits - 16) >> 4;
+        (self.next - 2 * extra_words as usize, self.bits - 16 * extra_words)
+    }
+
+    /// Read `N` whole bytes at MS-XCA's current input position; the bitstream goes on after
+    /// them.
+    #[inline]
+    fn read_bytes<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (at, keep) = self.ms_position();
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.src.get(at..at + N)?);
+        // Keep only the bits MS-XCA holds (all from real words before `at`); forget the
+        // words loaded beyond them, and any stale bits below.
+        self.buf &= !(u64::MAX >> keep);
+        self.bits = keep;
+        self.next = at + N;
+        self.virt = 0;
+        Some(out)
+    }
+
+    /// True when no consumed bit came from past the end of the input.
+    fn in_bounds(&self) -> bool {
+        self.bits >= self.virt
+    }
+}
+
+impl XpressDecompressor {
+    #[inline(always)]
+    fn decode_symbol(&self, br: &mut Bits) -> u32 {
+        let mut e = self.table[(br.buf >> (64 - TABLE_BITS)) as usize];
+        if e & SUBTABLE != 0 {
+            br.consume(TABLE_BITS);
+            let k = (e >> 8) & 15;
+            let idx = (e >> 16) as usize + (br.buf >> (64 - k)) as usize;
+            e = self.table[idx & (TABLE_SIZE - 1)];
+        }
+        br.consume(e & 31);
+        e >> 16
+    }
+
+    /// Decode one block's symbols into `dst` from `pos` until at least `block_end`;
+    /// returns the new output position (past `block_end` when a match runs over it).
+    fn decode_block(
+        &self,
+        br: &mut Bits,
+        dst: &mut [u8],
+        mut pos: usize,
+        block_end: usize,
+    ) -> Result<usize, DecompressError> {
+        let block_end = block_end.min(dst.len());
+        while pos < block_end {
+            br.refill();
+            let sym = self.decode_symbol(br);
+            if sym < 256 {
+                dst[pos] = sym as u8;
+                pos += 1;
+                continue;
+            }
+            let log2_offset = (sym >> 4) & 15;
+            let mut len = (sym & 15) as usize;
+            if len == 15 {
+                let short = br.read_bytes::<1>().ok_or_else(|| err(br.next, "match length byte past the end"))?[0];
+                if short == 255 {
+                    let word = br.read_bytes::<2>().ok_or_else(|| err(br.next, "match length word past the end"))?;
+                    len = usize::from(u16::from_le_bytes(word));
+                    if len == 0 {
+                        let dword =
+                            br.read_bytes::<4>().ok_or_else(|| err(br.next, "match length dword past the end"))?;
+                        len = u32::from_le_bytes(dword) as usize;
+                    }
+                    if len < 15 {
+                        return Err(err(br.next, "match length encoded in too many bytes"));
+                    }
+                } else {
+                    len = 15 + usize::from(short);
+                }
+            }
+            let len = len.saturating_add(MIN_MATCH);
+            let offset = ((1u32 << log2_offset) | br.take(log2_offset)) as usize;
+            if offset > pos {
+                return Err(err(br.next, "match offset reaches before the start of the output"));
+            }
+            if len > dst.len() - pos {
+                return Err(err(br.next, "match runs past the end of the output"));
+            }
+            for i in pos..pos + len {
+                dst[i] = dst[i - offset];
+            }
+            pos += len;
+        }
+        Ok(pos)
     }
 }
 
 impl Decompressor for XpressDecompressor {
-    fn decompress(&mut self, _src: &[u8], dst: &mut [u8]) -> Result<(), DecompressError> {
-        let _ = (dst.len() > self.max_chunk_size, Codec::Xpress);
-        Err(DecompressError { codec: Codec::Xpress, offset: 0, message: "not implemented" })
+    fn decompress(&mut self, src: &[u8], dst: &mut [u8]) -> Result<(), DecompressError> {
+        if dst.len() > self.max_chunk_size {
+            return Err(err(0, "output larger than the chunk size"));
+        }
+        let mut table_at = 0;
+        let mut pos = 0;
+        loop {
+            let packed: &[u8; LENS_BYTES] = src
+                .get(table_at..table_at + LENS_BYTES)
+                .and_then(|s| s.try_into().ok())
+                .ok_or_else(|| err(table_at, "input ends inside the Huffman code lengths"))?;
+            self.build_table(packed).map_err(|m| err(table_at, m))?;
+            let mut br = Bits::new(src, table_at + LENS_BYTES);
+            pos = self.decode_block(&mut br, dst, pos, pos + BLOCK_OUTPUT)?;
+            br.refill();
+            if !br.in_bounds() {
+                return Err(err(src.len(), "bitstream ends before the output is complete"));
+            }
+            if pos >= dst.len() {
+                return Ok(());
+            }
+            table_at = br.ms_position().0;
+        }
     }
 }

@@ -4,12 +4,42 @@
 //!
 //! Files follow wimlib's anatomy: `header`, `resource` (resource headers),
 //! `xml`, `integrity`, `split` (SWM sets).
+//!
+//! Reading the image's contents (the engine of `dir`, `extract`, `verify`):
+//! - [`Wim`] (`archive`): `Wim::open(path)` opens a WIM, ESD, split set or ISO like
+//!   `inspect`, and merges the blob tables of every part. `image_count()`,
+//!   `metadata(index)` (the uncompressed metadata resource of image `index`, 1-based),
+//!   `blob(&sha1)` (any blob as an uncompressed source; the all-zero hash is the
+//!   empty blob; a missing one is `Error::NotFound`), `read_blob_verified(&sha1, sink)`
+//!   (streams a whole blob, chunks decompressed in parallel, SHA-1 checked at the end).
+//! - [`ResourceView`] (`read`): what `metadata` and `blob` return; implements
+//!   [`crate::source::ReadAt`] (`len()` is the uncompressed size). A read decompresses
+//!   only the chunks holding the range asked for; the last chunks read are cached.
+//! - One file per on-disk structure: `blob_table` (50-byte entries, solid runs),
+//!   `chunk_table` (normal, pipable and solid layouts), `solid` (the 16-byte solid
+//!   resource header), `integrity` (the integrity table).
+//! - `stream` + `parallel`: streaming blobs with their SHA-1 checked, chunks decoded
+//!   on worker threads in parallel; `verify` checks a whole image.
 
+pub mod archive;
+pub mod blob_table;
+pub mod chunk_table;
+pub mod dentry;
 pub mod header;
 pub mod integrity;
+pub mod parallel;
+pub mod read;
 pub mod resource;
+pub mod security;
+pub mod solid;
 pub mod split;
+pub mod stream;
+pub mod tree;
+pub mod verify;
 pub mod xml;
+
+pub use archive::Wim;
+pub use read::ResourceView;
 
 use crate::error::{Error, Result};
 use crate::source::{ReadAt, read_bounded};
