@@ -74,3 +74,28 @@ for name in sorted(os.listdir(src)):
         open(os.path.join(out, "seed-" + name + ".bt"), "wb").write(bytes([p, images & 255]) + data[offset:offset + size])
 PY
 echo "seeded:"; for d in "$c"/*/; do printf '  %-8s %s files\n' "$(basename "$d")" "$(ls "$d" | wc -l)"; done
+
+# Uncompressed metadata resources (security data + directory tree) for the `metadata`
+# target: cut out of every fixture (and of wimlib's test images when tests/setup.sh
+# fetched them) after wimlib re-exports each uncompressed.
+mkdir -p "$c/metadata"
+tmp=$(mktemp -d)
+for f in "$fx"/images/*.wim "$fx"/images/*.esd "$here"/../tests/cache/wimlib-test-images/*.wim; do
+    [ -f "$f" ] || continue
+    wimlib-imagex export "$f" 1 "$tmp/$(basename "$f").wim" --compress=none >/dev/null 2>&1 || continue
+done
+python3 - "$tmp" "$c/metadata" <<'PY'
+import os, struct, sys
+src, out = sys.argv[1], sys.argv[2]
+for name in sorted(os.listdir(src)):
+    data = open(os.path.join(src, name), "rb").read()
+    size = int.from_bytes(data[48:55], "little")
+    offset, = struct.unpack_from("<Q", data, 56)
+    for e in range(offset, offset + size - 49, 50):
+        flags = data[e + 7]
+        if flags & 0x02 and not flags & 0x04:
+            rsize = int.from_bytes(data[e:e + 7], "little")
+            roff, = struct.unpack_from("<Q", data, e + 8)
+            open(os.path.join(out, "seed-" + name + ".meta"), "wb").write(data[roff:roff + rsize])
+PY
+rm -rf "$tmp"

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod error;
 pub mod exit;
+pub mod extract;
 pub mod firmware;
 pub mod gate;
 pub mod image;

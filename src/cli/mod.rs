@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use crate::exit::ExitStatus;
 
 mod check;
+mod dir;
+mod extract;
 mod firmware;
 mod inspect;
 mod matching;
@@ -16,10 +18,12 @@ const EXIT_CODES: &str = "\
 Exit codes (all commands):
   0  ok / allowed (warnings may be present)
   1  blocked: a rule fails (match: no index allowed; match --select: no index fits)
-  2  usage error (bad arguments, an index the image does not have)
+  2  usage error (bad arguments, an index the image does not have;
+     dir/extract: a path the image lacks, an existing file without --force)
   3  cannot decide: a required fact is unknown and the policy says block
      (match --select: several indexes fit equally)
-  4  unreadable or corrupt input (image, firmware table, hive, policy), permission denied";
+  4  unreadable or corrupt input (image, firmware table, hive, policy), permission denied
+     (extract: also a refused name or tree, a blob whose SHA-1 does not match)";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -46,6 +50,10 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List every index of an image with allowed/blocked for this PC
     Match(matching::MatchArgs),
+    /// List the files and directories inside an image index
+    Dir(dir::DirArgs),
+    /// Extract files or directories from an image index
+    Extract(extract::ExtractArgs),
     /// Check the image's integrity table, metadata and every blob's SHA-1
     Verify(verify::VerifyArgs),
 }
@@ -67,6 +75,8 @@ pub fn main() -> ExitStatus {
         Command::Firmware(a) => firmware::run(a),
         Command::Check(a) => check::run(a),
         Command::Match(a) => matching::run(a),
+        Command::Dir(a) => dir::run(a),
+        Command::Extract(a) => extract::run(a),
         Command::Verify(a) => verify::run(a),
     }
 }

@@ -2,6 +2,7 @@
 //! holding any of these. Everything here parses bytes from a `ReadAt` source and
 //! returns facts; nothing prints.
 
+pub mod contents;
 pub mod decompress;
 pub mod digest;
 pub mod iso;

@@ -2,6 +2,7 @@
 //! functions; the rest of the crate is portable. Readers here return raw bytes or
 //! simple values; the parsers elsewhere interpret them.
 
+pub mod files;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(windows)]

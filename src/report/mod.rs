@@ -3,6 +3,8 @@
 
 pub mod check;
 pub mod cmtrace;
+pub mod dir;
+pub mod extract;
 pub mod firmware;
 pub mod inspect;
 pub mod style;

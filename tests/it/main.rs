@@ -21,4 +21,6 @@ mod iso_damage;
 mod iso_split_lookup;
 mod offline_os;
 mod policy;
+mod tree;
+mod tree_hostile;
 mod wine;

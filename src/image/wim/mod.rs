@@ -24,14 +24,17 @@
 pub mod archive;
 pub mod blob_table;
 pub mod chunk_table;
+pub mod dentry;
 pub mod header;
 pub mod integrity;
 pub mod parallel;
 pub mod read;
 pub mod resource;
+pub mod security;
 pub mod solid;
 pub mod split;
 pub mod stream;
+pub mod tree;
 pub mod verify;
 pub mod xml;
 
