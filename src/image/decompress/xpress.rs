@@ -48,14 +48,17 @@ const TABLE_BITS: u32 = 11;
 /// codes, so all subtables together hold at most 16/5 entries per long code: at most
 /// 3.2 * 512 < 2048 entries.
 const TABLE_SIZE: usize = 1 << 12;
-/// Entry layout: symbol (or subtable start) in bits 16-31, this flag, the subtable's index
-/// bit count in bits 8-11, and in bits 0-4 the number of bits the entry consumes.
-const SUBTABLE: u32 = 1 << 15;
+/// Entry layout (u16): a symbol entry holds the symbol in bits 4-12 and the number of bits
+/// it consumes (1-15) in bits 0-3; a subtable pointer has this flag, the subtable's index
+/// bit count minus one in bits 12-13 and its start in bits 0-11.
+const SUBTABLE: u16 = 1 << 15;
+// The layout above, and the TABLE_SIZE bound, hold for subtables of 2 to 16 entries.
+const _: () = assert!(MAX_CODE_LEN - TABLE_BITS <= 4 && TABLE_SIZE >= (1 << TABLE_BITS) + 1639);
 
 /// Decoder for XPRESS Huffman chunks, reused across the chunks of a resource.
 pub struct XpressDecompressor {
     max_chunk_size: usize,
-    table: Box<[u32; TABLE_SIZE]>,
+    table: Box<[u16; TABLE_SIZE]>,
     lens: [u8; NUM_SYMBOLS],
     sorted: [u16; NUM_SYMBOLS],
 }
@@ -123,7 +126,7 @@ impl XpressDecompressor {
             }
             let start = (pos >> (MAX_CODE_LEN - TABLE_BITS)) as usize;
             let cnt = 1usize << (TABLE_BITS - l);
-            table[start..start + cnt].fill((u32::from(s) << 16) | l);
+            table[start..start + cnt].fill((s << 4) | l as u16);
             pos += 1 << (MAX_CODE_LEN - l);
             i += 1;
         }
@@ -147,12 +150,12 @@ impl XpressDecompressor {
             if sub_next + (1 << k) > TABLE_SIZE {
                 return Err("Huffman code table inconsistent");
             }
-            table[prefix as usize] = SUBTABLE | ((sub_next as u32) << 16) | (k << 8) | TABLE_BITS;
+            table[prefix as usize] = SUBTABLE | (((k - 1) as u16) << 12) | sub_next as u16;
             for &s in &sorted[i..j] {
                 let l = u32::from(self.lens[usize::from(s)]);
                 let first = sub_next + ((pos - prefix * PREFIX_UNITS) >> (MAX_CODE_LEN - max_len)) as usize;
                 let cnt = 1usize << (max_len - l);
-                table[first..first + cnt].fill((u32::from(s) << 16) | (l - TABLE_BITS));
+                table[first..first + cnt].fill((s << 4) | (l - TABLE_BITS) as u16);
                 pos += 1 << (MAX_CODE_LEN - l);
             }
             sub_next += 1 << k;
@@ -167,14 +170,16 @@ fn err(offset: usize, message: &'static str) -> DecompressError {
 }
 
 /// The bitstream of one block: 16-bit little-endian words read most significant bit first,
-/// held in a 64-bit buffer (the next bit is bit 63).
+/// held in a 64-bit buffer (the next bit is bit 63). Passed by value to the cold paths so
+/// that the hot loop keeps it in registers.
+#[derive(Clone, Copy)]
 struct Bits<'a> {
     src: &'a [u8],
     /// Position just past the last word loaded into `buf` (counting the zero words loaded
     /// past the end of `src`).
     next: usize,
     buf: u64,
-    /// Bits in `buf` not yet consumed (at most 64).
+    /// Bits in `buf` not yet consumed (at most 63).
     bits: u32,
     /// Zero bits loaded from past the end of `src` since the last byte read: they are the
     /// last `virt` bits of the stream loaded so far, so none was consumed while
@@ -189,14 +194,12 @@ impl<'a> Bits<'a> {
         b
     }
 
-    /// Make at least 49 bits available. The bits in `buf` below the valid ones are either
-    /// zero or the stream's next bits (a whole-word load places 64 bits, not all counted),
-    /// so OR-ing the same words in again later is harmless.
+    /// Make 48 to 63 bits available (three symbols of at most 15 bits, or a symbol and its
+    /// offset bits). Without a branch on `bits` while 8 input bytes remain: the bits in
+    /// `buf` below the counted ones are either zero or the stream's next bits (a load places
+    /// whole words but counts only those that fit), so OR-ing the same bits again is harmless.
     #[inline(always)]
     fn refill(&mut self) {
-        if self.bits > 48 {
-            return;
-        }
         if self.next + 8 <= self.src.len() {
             let mut b = [0u8; 8];
             b.copy_from_slice(&self.src[self.next..self.next + 8]);
@@ -204,17 +207,18 @@ impl<'a> Bits<'a> {
             let w = u64::from_le_bytes(b).rotate_left(32);
             let w = ((w & 0x0000_FFFF_0000_FFFF) << 16) | ((w >> 16) & 0x0000_FFFF_0000_FFFF);
             self.buf |= w >> self.bits;
-            let words = (64 - self.bits) >> 4;
+            let words = (63 - self.bits) >> 4;
             self.next += 2 * words as usize;
             self.bits += 16 * words;
-        } else {
-            self.refill_slow();
+        } else if self.bits < 48 {
+            *self = self.refill_slow();
         }
     }
 
     #[cold]
-    fn refill_slow(&mut self) {
-        while self.bits <= 48 {
+    #[inline(never)]
+    fn refill_slow(mut self) -> Self {
+        while self.bits < 48 {
             let w = match self.src.get(self.next..self.next + 2) {
                 Some(b) => u16::from_le_bytes([b[0], b[1]]),
                 None => {
@@ -226,9 +230,10 @@ impl<'a> Bits<'a> {
             self.bits += 16;
             self.next += 2;
         }
+        self
     }
 
-    /// Drop `n` (at most 32, and at most `bits`) bits.
+    /// Drop `n` (at most 32, and at most `bits`) bits. `bits` stays at most 63.
     #[inline(always)]
     fn consume(&mut self, n: u32) {
         self.buf <<= n;
@@ -281,50 +286,56 @@ impl XpressDecompressor {
         let mut e = self.table[(br.buf >> (64 - TABLE_BITS)) as usize];
         if e & SUBTABLE != 0 {
             br.consume(TABLE_BITS);
-            let k = (e >> 8) & 15;
-            let idx = (e >> 16) as usize + (br.buf >> (64 - k)) as usize;
+            let k = u32::from((e >> 12) & 3) + 1;
+            let idx = usize::from(e & 0xFFF) + (br.buf >> (64 - k)) as usize;
             e = self.table[idx & (TABLE_SIZE - 1)];
         }
-        br.consume(e & 31);
-        e >> 16
+        br.consume(u32::from(e & 15));
+        u32::from(e >> 4)
     }
 
     /// Decode one block's symbols into `dst` from `pos` until at least `block_end`;
     /// returns the new output position (past `block_end` when a match runs over it).
-    fn decode_block(
+    fn decode_block<'a>(
         &self,
-        br: &mut Bits,
+        mut br: Bits<'a>,
         dst: &mut [u8],
         mut pos: usize,
         block_end: usize,
-    ) -> Result<usize, DecompressError> {
+    ) -> Result<(usize, Bits<'a>), DecompressError> {
         let block_end = block_end.min(dst.len());
         while pos < block_end {
+            // 48 bits hold three symbols of at most 15 bits: up to three literals per refill.
             br.refill();
-            let sym = self.decode_symbol(br);
+            let mut sym = self.decode_symbol(&mut br);
             if sym < 256 {
                 dst[pos] = sym as u8;
                 pos += 1;
-                continue;
+                if pos >= block_end {
+                    break;
+                }
+                sym = self.decode_symbol(&mut br);
+                if sym < 256 {
+                    dst[pos] = sym as u8;
+                    pos += 1;
+                    if pos >= block_end {
+                        break;
+                    }
+                    sym = self.decode_symbol(&mut br);
+                    if sym < 256 {
+                        dst[pos] = sym as u8;
+                        pos += 1;
+                        continue;
+                    }
+                }
+                // A match after literals: MS-XCA's position for length bytes, and the offset
+                // bits, need at least 16 bits at hand.
+                br.refill();
             }
             let log2_offset = (sym >> 4) & 15;
             let mut len = (sym & 15) as usize;
             if len == 15 {
-                let short = br.read_bytes::<1>().ok_or_else(|| err(br.next, "match length byte past the end"))?[0];
-                if short == 255 {
-                    let word = br.read_bytes::<2>().ok_or_else(|| err(br.next, "match length word past the end"))?;
-                    len = usize::from(u16::from_le_bytes(word));
-                    if len == 0 {
-                        let dword =
-                            br.read_bytes::<4>().ok_or_else(|| err(br.next, "match length dword past the end"))?;
-                        len = u32::from_le_bytes(dword) as usize;
-                    }
-                    if len < 15 {
-                        return Err(err(br.next, "match length encoded in too many bytes"));
-                    }
-                } else {
-                    len = 15 + usize::from(short);
-                }
+                (len, br) = read_long_length(br)?;
             }
             let len = len.saturating_add(MIN_MATCH);
             let offset = ((1u32 << log2_offset) | br.take(log2_offset)) as usize;
@@ -334,12 +345,77 @@ impl XpressDecompressor {
             if len > dst.len() - pos {
                 return Err(err(br.next, "match runs past the end of the output"));
             }
-            for i in pos..pos + len {
-                dst[i] = dst[i - offset];
-            }
+            copy_match(dst, pos, offset, len);
             pos += len;
         }
-        Ok(pos)
+        Ok((pos, br))
+    }
+}
+
+/// The length of a match whose header says 15 (`length - 3` of 15 or more), from whole
+/// bytes at MS-XCA's input position: a byte, then a u16 if the byte is 255, then a u32 if
+/// the u16 is 0. Returns `length - 3`.
+#[cold]
+#[inline(never)]
+fn read_long_length(mut br: Bits) -> Result<(usize, Bits), DecompressError> {
+    let [short] = br.read_bytes::<1>().ok_or_else(|| err(br.next, "match length byte past the end"))?;
+    if short != 255 {
+        return Ok((15 + usize::from(short), br));
+    }
+    let word = br.read_bytes::<2>().ok_or_else(|| err(br.next, "match length word past the end"))?;
+    let mut len = usize::from(u16::from_le_bytes(word));
+    if len == 0 {
+        let dword = br.read_bytes::<4>().ok_or_else(|| err(br.next, "match length dword past the end"))?;
+        len = usize::try_from(u32::from_le_bytes(dword)).unwrap_or(usize::MAX);
+    }
+    if len < 15 {
+        return Err(err(br.next, "match length encoded in too many bytes"));
+    }
+    Ok((len, br))
+}
+
+/// Copy `len` bytes from `offset` bytes back, LZ77-style (the source may overlap the
+/// destination, repeating the last `offset` bytes). The caller checked
+/// `1 <= offset <= pos` and `pos + len <= dst.len()`.
+#[inline(always)]
+fn copy_match(dst: &mut [u8], pos: usize, offset: usize, len: usize) {
+    let end = pos + len;
+    let mut from = pos - offset;
+    let mut to = pos;
+    if offset >= 16 && end + 16 <= dst.len() {
+        // Whole 16-byte blocks, each read from bytes already final (offset >= 16); the last
+        // may write up to 15 bytes past `end`, inside `dst`, which later output overwrites.
+        loop {
+            let mut w = [0u8; 16];
+            w.copy_from_slice(&dst[from..from + 16]);
+            dst[to..to + 16].copy_from_slice(&w);
+            to += 16;
+            from += 16;
+            if to >= end {
+                break;
+            }
+        }
+    } else if offset >= 8 && end + 8 <= dst.len() {
+        loop {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&dst[from..from + 8]);
+            dst[to..to + 8].copy_from_slice(&w);
+            to += 8;
+            from += 8;
+            if to >= end {
+                break;
+            }
+        }
+    } else if offset == 1 {
+        let b = dst[from];
+        dst[to..end].fill(b);
+    } else {
+        // Short offsets 2..=7, or near the end of the output: one byte at a time.
+        while to < end {
+            dst[to] = dst[from];
+            to += 1;
+            from += 1;
+        }
     }
 }
 
@@ -356,8 +432,8 @@ impl Decompressor for XpressDecompressor {
                 .and_then(|s| s.try_into().ok())
                 .ok_or_else(|| err(table_at, "input ends inside the Huffman code lengths"))?;
             self.build_table(packed).map_err(|m| err(table_at, m))?;
-            let mut br = Bits::new(src, table_at + LENS_BYTES);
-            pos = self.decode_block(&mut br, dst, pos, pos + BLOCK_OUTPUT)?;
+            let mut br;
+            (pos, br) = self.decode_block(Bits::new(src, table_at + LENS_BYTES), dst, pos, pos + BLOCK_OUTPUT)?;
             br.refill();
             if !br.in_bounds() {
                 return Err(err(src.len(), "bitstream ends before the output is complete"));
