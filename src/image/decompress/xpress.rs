@@ -445,3 +445,352 @@ impl Decompressor for XpressDecompressor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal MS-XCA LZ77+Huffman writer for hand-made streams: symbols with given code
+    /// lengths, whole bytes for long lengths placed where the decoder reads them (after the
+    /// words it holds: it reads a word when fewer than 16 unread bits remain).
+    struct Enc {
+        out: Vec<u8>,
+        lens: [u8; NUM_SYMBOLS],
+        codes: [u32; NUM_SYMBOLS],
+        /// Position of each 16-bit word of the current block's bitstream.
+        words: Vec<usize>,
+        nbits: usize,
+    }
+
+    impl Enc {
+        fn new(lens: &[u8; NUM_SYMBOLS]) -> Enc {
+            let mut e =
+                Enc { out: Vec::new(), lens: [0; NUM_SYMBOLS], codes: [0; NUM_SYMBOLS], words: Vec::new(), nbits: 0 };
+            e.block(lens);
+            e
+        }
+
+        /// Start a block: its table of code lengths, then the first two words.
+        fn block(&mut self, lens: &[u8; NUM_SYMBOLS]) {
+            for pair in lens.chunks_exact(2) {
+                self.out.push(pair[0] | (pair[1] << 4));
+            }
+            self.lens = *lens;
+            // Canonical codes: by length, then symbol.
+            let mut count = [0u32; 16];
+            for &l in lens {
+                count[l as usize] += 1;
+            }
+            count[0] = 0;
+            let mut next = [0u32; 16];
+            for l in 1..16 {
+                next[l] = (next[l - 1] + count[l - 1]) << 1;
+            }
+            for (s, &l) in lens.iter().enumerate() {
+                if l != 0 {
+                    self.codes[s] = next[l as usize];
+                    next[l as usize] += 1;
+                }
+            }
+            let at = self.out.len();
+            self.words = vec![at, at + 2];
+            self.out.extend([0; 4]);
+            self.nbits = 0;
+        }
+
+        fn bits(&mut self, v: u32, n: u32) {
+            for i in (0..n).rev() {
+                if self.nbits >= 16 && self.nbits % 16 == 0 {
+                    self.words.push(self.out.len());
+                    self.out.extend([0, 0]);
+                }
+                let at = self.words[self.nbits / 16];
+                let mut w = u16::from_le_bytes([self.out[at], self.out[at + 1]]);
+                w |= (((v >> i) & 1) as u16) << (15 - self.nbits % 16);
+                self.out[at..at + 2].copy_from_slice(&w.to_le_bytes());
+                self.nbits += 1;
+            }
+        }
+
+        fn sym(&mut self, s: usize) {
+            assert!(self.lens[s] != 0, "symbol {s} has no code");
+            self.bits(self.codes[s], u32::from(self.lens[s]));
+        }
+
+        fn lits(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.sym(usize::from(b));
+            }
+        }
+
+        /// A match; lengths from 18 take bytes: one, or 255 + u16, or 255 + u16 0 + u32.
+        fn mat(&mut self, offset: u32, len: u32) {
+            let l = len - 3;
+            let log2 = 31 - offset.leading_zeros();
+            self.sym(256 + ((log2 as usize) << 4) + l.min(15) as usize);
+            if l >= 15 {
+                if l - 15 < 255 {
+                    self.out.push((l - 15) as u8);
+                } else if l <= 0xFFFF {
+                    self.out.push(255);
+                    self.out.extend((l as u16).to_le_bytes());
+                } else {
+                    self.out.push(255);
+                    self.out.extend([0, 0]);
+                    self.out.extend(l.to_le_bytes());
+                }
+            }
+            self.bits(offset - (1 << log2), log2);
+        }
+
+        fn finish(self) -> Vec<u8> {
+            self.out
+        }
+    }
+
+    /// Every symbol 9 bits: a complete code, symbol `s` coded as `s`.
+    fn flat() -> [u8; NUM_SYMBOLS] {
+        [9; NUM_SYMBOLS]
+    }
+
+    fn decode(max: usize, src: &[u8], n: usize) -> Result<Vec<u8>, DecompressError> {
+        let mut d = XpressDecompressor::new(max)?;
+        let mut out = vec![0xAA; n];
+        d.decompress(src, &mut out)?;
+        Ok(out)
+    }
+
+    fn fails(src: &[u8], n: usize, why: &str) {
+        let e = decode(1 << 20, src, n).expect_err(why);
+        assert!(e.message.contains(why), "expected {why:?}, got {e}");
+    }
+
+    #[test]
+    fn literals_and_matches_round_trip() {
+        let mut e = Enc::new(&flat());
+        e.lits(b"abc");
+        e.mat(3, 9); // abcabcabc
+        e.lits(b"Z");
+        e.mat(1, 4); // ZZZZ
+        let src = e.finish();
+        assert_eq!(decode(4096, &src, 17).unwrap(), b"abcabcabcabcZZZZZ");
+    }
+
+    #[test]
+    fn empty_and_short_inputs_fail() {
+        fails(&[], 10, "Huffman code lengths");
+        fails(&[0x99; 255], 10, "Huffman code lengths");
+        // A valid table and no bitstream at all: nothing to read the symbols from.
+        fails(&[0x99; 256], 10, "bitstream ends");
+    }
+
+    #[test]
+    fn empty_output_needs_only_a_valid_table() {
+        assert_eq!(decode(4096, &[0x99; 256], 0).unwrap(), b"");
+        fails(&[0; 256], 0, "incomplete");
+    }
+
+    #[test]
+    fn over_subscribed_and_incomplete_codes_fail() {
+        let mut lens = [0u8; NUM_SYMBOLS];
+        lens[..3].fill(1);
+        let mut src = Enc::new(&flat()).finish();
+        for (i, pair) in lens.chunks_exact(2).enumerate() {
+            src[i] = pair[0] | (pair[1] << 4);
+        }
+        fails(&src, 1, "over-subscribe");
+        // One symbol of length 1: half the code space unused.
+        src[..LENS_BYTES].fill(0);
+        src[0] = 1;
+        fails(&src, 1, "incomplete");
+        // No code at all (wimlib accepts this and decodes zeros; MS-XCA calls it invalid).
+        src[..LENS_BYTES].fill(0);
+        fails(&src, 1, "incomplete");
+        // All 512 symbols at 15 bits: far from complete.
+        src[..LENS_BYTES].fill(0xFF);
+        fails(&src, 1, "incomplete");
+    }
+
+    #[test]
+    fn long_codes_use_subtables() {
+        // Lengths 1, 2, ..., 14, 15, 15 for 'a'..='p': complete, codes up to 15 bits.
+        let mut lens = [0u8; NUM_SYMBOLS];
+        for (i, s) in (b'a'..=b'p').enumerate() {
+            lens[usize::from(s)] = (i as u8 + 1).min(15);
+        }
+        let text: Vec<u8> = (0..2000u32).map(|i| b'a' + ((i * 7 + i / 13) % 16) as u8).collect();
+        let mut e = Enc::new(&lens);
+        e.lits(&text);
+        let src = e.finish();
+        assert_eq!(decode(4096, &src, text.len()).unwrap(), text);
+    }
+
+    #[test]
+    fn match_before_the_start_fails() {
+        let mut e = Enc::new(&flat());
+        e.lits(b"ab");
+        e.mat(3, 3);
+        fails(&e.finish(), 5, "before the start");
+        let mut e = Enc::new(&flat());
+        e.mat(1, 3);
+        fails(&e.finish(), 3, "before the start");
+    }
+
+    #[test]
+    fn match_past_the_end_fails() {
+        let mut e = Enc::new(&flat());
+        e.lits(b"ab");
+        e.mat(2, 10);
+        let src = e.finish();
+        fails(&src, 11, "past the end of the output");
+        // The same stream with room for it decodes.
+        assert_eq!(decode(4096, &src, 12).unwrap(), b"abababababab");
+    }
+
+    #[test]
+    fn output_size_is_exact() {
+        let mut e = Enc::new(&flat());
+        e.lits(b"hello");
+        let src = e.finish();
+        // Fewer bytes than the stream holds: decoding stops at the output size.
+        assert_eq!(decode(4096, &src, 3).unwrap(), b"hel");
+        // More: the bitstream runs out (the rest of the words are padding zeros, then
+        // past the end).
+        assert!(decode(4096, &src, 40).is_err());
+    }
+
+    #[test]
+    fn offsets_and_lengths_at_their_limits() {
+        // Offset 65535 (15 offset bits, all ones) at output position 65535.
+        let mut e = Enc::new(&flat());
+        e.lits(b"xy");
+        e.mat(2, 65533);
+        e.mat(65535, 3);
+        let out = decode(1 << 17, &e.finish(), 65538).unwrap();
+        assert!(out[..65535].chunks(2).all(|c| c == &b"xy"[..c.len()]));
+        assert_eq!(&out[65535..], b"xyx");
+
+        // Lengths: 17 (4-bit), 18 and 272 (one byte), 273, 65535 and 65538 (u16), 100000
+        // (u32). A match may run past the block's 65536 bytes; the block (and here the
+        // chunk) ends with it.
+        for len in [3u32, 17, 18, 272, 273, 65535, 65538, 100_000] {
+            let mut e = Enc::new(&flat());
+            e.lits(b"q");
+            e.mat(1, len);
+            let mut n = len as usize + 1;
+            if n < BLOCK_OUTPUT {
+                e.lits(b"!");
+                n += 1;
+            }
+            let out = decode(1 << 17, &e.finish(), n).unwrap_or_else(|e| panic!("length {len}: {e}"));
+            assert!(out[..len as usize + 1].iter().all(|&b| b == b'q'), "length {len}");
+            assert!(n == len as usize + 1 || out[n - 1] == b'!', "length {len}");
+        }
+    }
+
+    #[test]
+    fn length_bytes_must_be_canonical_and_present() {
+        // A u16 length below 15 (a shorter form exists) is invalid.
+        let mut e = Enc::new(&flat());
+        e.lits(b"q");
+        e.sym(256 + 15); // offset bits 0, length from bytes
+        e.out.extend([255, 14, 0]);
+        fails(&e.finish(), 20, "too many bytes");
+        // The length byte itself missing.
+        let mut e = Enc::new(&flat());
+        e.lits(b"q");
+        e.sym(256 + 15);
+        let src = e.finish();
+        fails(&src, 40, "length byte past the end");
+    }
+
+    #[test]
+    fn truncated_bitstream_fails() {
+        let mut e = Enc::new(&flat());
+        let text: Vec<u8> = (0..300u32).map(|i| (i * 31 % 251) as u8).collect();
+        e.lits(&text);
+        let src = e.finish();
+        assert_eq!(decode(4096, &src, 300).unwrap(), text);
+        for cut in [src.len() - 4, src.len() - 40, 260, 257] {
+            assert!(decode(4096, &src[..cut], 300).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn chunks_above_64k_switch_tables_every_65536_bytes() {
+        // Block 1: flat code; a match runs 5 bytes past the block end.
+        let mut e = Enc::new(&flat());
+        e.lits(b"0123456789");
+        e.mat(10, 65531);
+        // Block 2 (from 65541): a skewed code, literals and a match back into block 1.
+        let mut lens = [0u8; NUM_SYMBOLS];
+        lens[usize::from(b'A')] = 1;
+        lens[usize::from(b'B')] = 2;
+        lens[256 + (15 << 4) + 15] = 3; // offset 2^15.., long length
+        lens[256 + 2] = 4; // offset 1, length 5
+        lens[256 + (3 << 4)] = 4; // offset 8..15, length 3
+        let second_table = e.out.len();
+        e.block(&lens);
+        e.lits(b"ABBA");
+        e.mat(40000, 1000); // copies digits from block 1
+        e.mat(1, 5);
+        e.mat(9, 3);
+        e.lits(&[b'A'; 64524]);
+        // Block 3 (from 131077): flat again, 5 literals.
+        e.block(&flat());
+        e.lits(b"tail!");
+        let src = e.finish();
+        let n = 65541 + 4 + 1000 + 5 + 3 + 64524 + 5;
+        assert_eq!(n, 131077 + 5);
+        let out = decode(1 << 18, &src, n).unwrap();
+        let digits: Vec<u8> = b"0123456789".iter().copied().cycle().take(65541).collect();
+        assert_eq!(&out[..65541], &digits[..]);
+        assert_eq!(&out[65541..65545], b"ABBA");
+        assert_eq!(&out[65545..66545], &out[65545 - 40000..66545 - 40000]);
+        assert_eq!(&out[66545..66550], &[out[66544]; 5]);
+        assert_eq!(&out[66550..66553], &out[66541..66544]);
+        assert!(out[66553..131077].iter().all(|&b| b == b'A'));
+        assert_eq!(&out[131077..], b"tail!");
+        // The second table is where MS-XCA's decoder stands after block 1 (just past the
+        // words it holds); a stream with a word more or less before it does not decode.
+        for shifted in [
+            [&src[..second_table], &[0, 0][..], &src[second_table..]].concat(),
+            [&src[..second_table - 2], &src[second_table..]].concat(),
+        ] {
+            assert!(decode(1 << 18, &shifted, n).map_or(true, |o| o != out));
+        }
+    }
+
+    #[test]
+    fn output_larger_than_the_chunk_size_fails() {
+        let mut e = Enc::new(&flat());
+        e.lits(b"hello");
+        let src = e.finish();
+        assert!(decode(4, &src, 5).is_err());
+        assert!(XpressDecompressor::new(MAX_CHUNK_SIZE + 1).is_err());
+    }
+
+    #[test]
+    fn reusable_across_chunks() {
+        let mut a = Enc::new(&flat());
+        a.lits(b"first chunk");
+        a.mat(6, 12);
+        let a = a.finish();
+        let mut lens = [0u8; NUM_SYMBOLS];
+        lens[usize::from(b'x')] = 1;
+        lens[256 + 15] = 1; // offset 1, length from a byte
+        let mut b = Enc::new(&lens);
+        b.lits(b"x");
+        b.mat(1, 30);
+        let b = b.finish();
+        let mut d = XpressDecompressor::new(4096).unwrap();
+        let mut out = [0u8; 64];
+        for _ in 0..3 {
+            d.decompress(&a, &mut out[..23]).unwrap();
+            assert_eq!(&out[..23], b"first chunk chunk chunk");
+            assert!(d.decompress(&a[..200], &mut out[..23]).is_err());
+            d.decompress(&b, &mut out[..31]).unwrap();
+            assert_eq!(&out[..31], &[b'x'; 31]);
+        }
+    }
+}
