@@ -59,7 +59,7 @@ const _: () = assert!(MAX_CODE_LEN - TABLE_BITS <= 4 && TABLE_SIZE >= (1 << TABL
 pub struct XpressDecompressor {
     max_chunk_size: usize,
     table: Box<[u16; TABLE_SIZE]>,
-    lens: [u8; NUM_SYMBOLS],
+    /// The used symbols in canonical order, as table entries (symbol << 4 | length).
     sorted: [u16; NUM_SYMBOLS],
 }
 
@@ -70,23 +70,15 @@ impl XpressDecompressor {
         if max_chunk_size > MAX_CHUNK_SIZE {
             return Err(err(0, "chunk size above the largest supported"));
         }
-        Ok(XpressDecompressor {
-            max_chunk_size,
-            table: Box::new([0; TABLE_SIZE]),
-            lens: [0; NUM_SYMBOLS],
-            sorted: [0; NUM_SYMBOLS],
-        })
+        Ok(XpressDecompressor { max_chunk_size, table: Box::new([0; TABLE_SIZE]), sorted: [0; NUM_SYMBOLS] })
     }
 
     /// Build the decoding table from the 256 bytes of packed code lengths.
     fn build_table(&mut self, packed: &[u8; LENS_BYTES]) -> Result<(), &'static str> {
         let mut count = [0u16; MAX_CODE_LEN as usize + 1];
-        for (pair, &b) in self.lens.chunks_exact_mut(2).zip(packed.iter()) {
-            let (lo, hi) = (b & 15, b >> 4);
-            pair[0] = lo;
-            pair[1] = hi;
-            count[lo as usize] += 1;
-            count[hi as usize] += 1;
+        for &b in packed {
+            count[usize::from(b & 15)] += 1;
+            count[usize::from(b >> 4)] += 1;
         }
         // Kraft sum: the lengths must fill the code space exactly.
         let mut left: i32 = 1;
@@ -99,16 +91,19 @@ impl XpressDecompressor {
         if left != 0 {
             return Err("Huffman code lengths leave the code incomplete");
         }
-        // Symbols in canonical order: by length, then by value.
+        // Symbols in canonical order (by length, then value), each already in the form of a
+        // table entry: symbol << 4 | length.
         let mut offs = [0u16; MAX_CODE_LEN as usize + 2];
         for l in 1..=MAX_CODE_LEN as usize {
             offs[l + 1] = offs[l] + count[l];
         }
-        for (s, &l) in self.lens.iter().enumerate() {
-            if l != 0 {
-                let o = &mut offs[l as usize];
-                self.sorted[*o as usize] = s as u16;
-                *o += 1;
+        for (i, &b) in packed.iter().enumerate() {
+            for (s, l) in [(2 * i as u16, b & 15), (2 * i as u16 + 1, b >> 4)] {
+                if l != 0 {
+                    let o = &mut offs[usize::from(l)];
+                    self.sorted[usize::from(*o)] = (s << 4) | u16::from(l);
+                    *o += 1;
+                }
             }
         }
         let n = usize::from(offs[MAX_CODE_LEN as usize]);
@@ -119,14 +114,13 @@ impl XpressDecompressor {
         // covers 2^(15-l) units, and canonical codes cover consecutive ranges.
         let mut pos: u32 = 0;
         let mut i = 0;
-        while let Some(&s) = sorted.get(i) {
-            let l = u32::from(self.lens[usize::from(s)]);
+        while let Some(&e) = sorted.get(i) {
+            let l = u32::from(e & 15);
             if l > TABLE_BITS {
                 break;
             }
             let start = (pos >> (MAX_CODE_LEN - TABLE_BITS)) as usize;
-            let cnt = 1usize << (TABLE_BITS - l);
-            table[start..start + cnt].fill((s << 4) | l as u16);
+            table[start..start + (1 << (TABLE_BITS - l))].fill(e);
             pos += 1 << (MAX_CODE_LEN - l);
             i += 1;
         }
@@ -141,8 +135,8 @@ impl XpressDecompressor {
             let mut q = pos;
             let mut max_len = TABLE_BITS;
             while q < group_end {
-                let Some(&s) = sorted.get(j) else { return Err("Huffman code table inconsistent") };
-                max_len = u32::from(self.lens[usize::from(s)]);
+                let Some(&e) = sorted.get(j) else { return Err("Huffman code table inconsistent") };
+                max_len = u32::from(e & 15);
                 q += 1 << (MAX_CODE_LEN - max_len);
                 j += 1;
             }
@@ -151,11 +145,11 @@ impl XpressDecompressor {
                 return Err("Huffman code table inconsistent");
             }
             table[prefix as usize] = SUBTABLE | (((k - 1) as u16) << 12) | sub_next as u16;
-            for &s in &sorted[i..j] {
-                let l = u32::from(self.lens[usize::from(s)]);
+            for &e in &sorted[i..j] {
+                let l = u32::from(e & 15);
                 let first = sub_next + ((pos - prefix * PREFIX_UNITS) >> (MAX_CODE_LEN - max_len)) as usize;
                 let cnt = 1usize << (max_len - l);
-                table[first..first + cnt].fill((s << 4) | (l - TABLE_BITS) as u16);
+                table[first..first + cnt].fill((e & !15) | (l - TABLE_BITS) as u16);
                 pos += 1 << (MAX_CODE_LEN - l);
             }
             sub_next += 1 << k;
