@@ -152,14 +152,17 @@ impl<'a> Bits<'a> {
                     self.pos += 2 * words as usize;
                     self.n += 16 * words;
                 }
-                None => self.refill_slow(),
+                None => *self = self.refill_slow(),
             }
         }
     }
 
+    /// Refill near or past the end of the input, one word at a time (zero words past the
+    /// end). Takes and returns the reader by value so that the hot loop's copy of it never
+    /// has its address taken and stays in registers.
     #[cold]
     #[inline(never)]
-    fn refill_slow(&mut self) {
+    fn refill_slow(mut self) -> Self {
         while self.n <= 48 {
             let w = match self.src.get(self.pos..self.pos + 2) {
                 Some(&[a, b]) => u16::from_le_bytes([a, b]),
@@ -169,6 +172,7 @@ impl<'a> Bits<'a> {
             self.pos += 2;
             self.n += 16;
         }
+        self
     }
 
     /// The next `k` bits (0..=32) without consuming them.
@@ -458,6 +462,7 @@ impl LzxDecompressor {
 
     /// Decode the literals and matches of one verbatim or aligned-offset block into
     /// `dst[pos..end]`.
+    #[inline(never)]
     fn decode_block(
         &mut self,
         b: &mut Bits,
@@ -477,12 +482,30 @@ impl LzxDecompressor {
             return Err("block past the end of the chunk");
         }
         while pos < end {
+            // After a refill 49 bits are buffered: enough for three literals of at most 16
+            // bits each; a match checks again before its length and offset.
             bits.refill();
-            let sym = main.decode(&mut bits);
+            let mut sym = main.decode(&mut bits);
             if sym < NUM_CHARS as u32 {
                 dst[pos] = sym as u8;
                 pos += 1;
-                continue;
+                if pos == end {
+                    break;
+                }
+                sym = main.decode(&mut bits);
+                if sym < NUM_CHARS as u32 {
+                    dst[pos] = sym as u8;
+                    pos += 1;
+                    if pos == end {
+                        break;
+                    }
+                    sym = main.decode(&mut bits);
+                    if sym < NUM_CHARS as u32 {
+                        dst[pos] = sym as u8;
+                        pos += 1;
+                        continue;
+                    }
+                }
             }
             let m = sym - NUM_CHARS as u32;
             let mut length = (m & 7) as usize;
@@ -490,6 +513,9 @@ impl LzxDecompressor {
             if length == NUM_PRIMARY_LENS as usize {
                 if lent.empty {
                     return Err("length code used but empty");
+                }
+                if bits.n < 16 {
+                    bits.refill();
                 }
                 length += lent.decode(&mut bits) as usize;
             }
@@ -654,7 +680,8 @@ fn copy_match(dst: &mut [u8], pos: usize, offset: usize, length: usize) {
         // which later output overwrites.
         let (mut s, mut d) = (src, pos);
         while d < end {
-            dst.copy_within(s..s + 8, d);
+            let w = load8(dst, s);
+            store8(dst, d, w);
             s += 8;
             d += 8;
         }
@@ -665,6 +692,23 @@ fn copy_match(dst: &mut [u8], pos: usize, offset: usize, length: usize) {
         for i in 0..length {
             dst[pos + i] = dst[src + i];
         }
+    }
+}
+
+/// The eight bytes at `i` (zeros if they are not all inside `b`; callers check first).
+#[inline(always)]
+fn load8(b: &[u8], i: usize) -> [u8; 8] {
+    match b.get(i..i + 8) {
+        Some(s) => <[u8; 8]>::try_from(s).unwrap_or([0; 8]),
+        None => [0; 8],
+    }
+}
+
+/// Store eight bytes at `i` (nothing if they do not fit; callers check first).
+#[inline(always)]
+fn store8(b: &mut [u8], i: usize, w: [u8; 8]) {
+    if let Some(d) = b.get_mut(i..i + 8).and_then(|d| <&mut [u8; 8]>::try_from(d).ok()) {
+        *d = w;
     }
 }
 
@@ -692,12 +736,14 @@ fn e8_untranslate(buf: &mut [u8]) {
             i += 1;
             continue;
         }
-        let t = &mut buf[i + 1..i + 5];
-        let v = i32::from_le_bytes([t[0], t[1], t[2], t[3]]);
+        let Some(t) = buf.get_mut(i + 1..i + 5).and_then(|t| <&mut [u8; 4]>::try_from(t).ok()) else {
+            break;
+        };
+        let v = i32::from_le_bytes(*t);
         let p = i as i32;
         if v >= -p && v < E8_FILE_SIZE {
             let r = if v >= 0 { v - p } else { v + E8_FILE_SIZE };
-            t.copy_from_slice(&r.to_le_bytes());
+            *t = r.to_le_bytes();
         }
         i += 5;
     }
