@@ -685,10 +685,22 @@ fn copy_match(dst: &mut [u8], pos: usize, offset: usize, length: usize) {
             s += 8;
             d += 8;
         }
-    } else if offset == 1 {
-        let v = dst[pos - 1];
-        dst[pos..end].fill(v);
+    } else if end + 8 <= dst.len() {
+        // Offsets 1..=7: the match repeats the `offset` bytes before it. One word holds
+        // that pattern from its start; storing it every `step` bytes (a multiple of the
+        // offset) continues the pattern.
+        let mut w = [0u8; 8];
+        for (j, b) in w.iter_mut().enumerate() {
+            *b = dst[src + j % offset];
+        }
+        let step = 8 - 8 % offset;
+        let mut d = pos;
+        while d < end {
+            store8(dst, d, w);
+            d += step;
+        }
     } else {
+        // Near the end of the output: byte by byte.
         for i in 0..length {
             dst[pos + i] = dst[src + i];
         }
@@ -724,15 +736,20 @@ fn e8_untranslate(buf: &mut [u8]) {
     let limit = n - 10;
     let mut i = 0usize;
     while i < limit {
-        // Skip eight bytes at a time while none is 0xE8.
-        if let Some(w) = buf.get(i..i + 8) {
-            let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ 0xE8E8_E8E8_E8E8_E8E8;
-            if (x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080) == 0 {
+        // Eight bytes at a time: find the first 0xE8 among them (the lowest flagged byte of
+        // the zero-byte test is exact).
+        if let Some(w) = buf.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            let x = u64::from_le_bytes(w) ^ 0xE8E8_E8E8_E8E8_E8E8;
+            let m = x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080;
+            if m == 0 {
                 i += 8;
                 continue;
             }
-        }
-        if buf[i] != 0xE8 {
+            i += (m.trailing_zeros() / 8) as usize;
+            if i >= limit {
+                break;
+            }
+        } else if buf[i] != 0xE8 {
             i += 1;
             continue;
         }
