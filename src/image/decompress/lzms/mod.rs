@@ -71,7 +71,7 @@ pub struct LzmsDecompressor {
     length: Box<LengthCode>,
     delta_offset: Box<OffsetCode>,
     delta_power: Box<PowerCode>,
-    x86_last_use: Box<[i32; 65536]>,
+    x86_last_use: x86::LastUse,
 }
 
 impl LzmsDecompressor {
@@ -81,8 +81,6 @@ impl LzmsDecompressor {
         if max_chunk_size > MAX_BUFFER_SIZE {
             return Err(err(0, "chunk size above the LZMS limit of 1 GiB"));
         }
-        let x86_last_use: Box<[i32; 65536]> =
-            vec![0i32; 65536].into_boxed_slice().try_into().map_err(|_| err(0, "x86 table"))?;
         Ok(LzmsDecompressor {
             max_chunk_size,
             probs: Box::new(Probs::INITIAL),
@@ -91,7 +89,7 @@ impl LzmsDecompressor {
             length: LengthCode::new(LENGTH_CODE_REBUILD_FREQ),
             delta_offset: OffsetCode::new(DELTA_OFFSET_CODE_REBUILD_FREQ),
             delta_power: PowerCode::new(DELTA_POWER_CODE_REBUILD_FREQ),
-            x86_last_use,
+            x86_last_use: x86::LastUse::new(),
         })
     }
 }
