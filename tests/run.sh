@@ -19,7 +19,8 @@ set +e
   bash tests/setup.sh
   bash winpe/check-powershell.sh
   bash tests/wine/run.sh
-  OEMGATE_QEMU_TESTS=1 cargo test --locked -- --include-ignored --skip wine::
+  cargo test --locked
+  OEMGATE_QEMU_TESTS=1 cargo test --locked --test it firmware_qemu:: -- --include-ignored
 ) 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
