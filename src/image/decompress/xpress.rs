@@ -23,10 +23,17 @@
 //! exactly one block. Larger chunks are decoded as MS-XCA describes, one table per 65536
 //! output bytes; no WIM writer we know makes them, and they are tested with hand-made data.
 //!
-//! Where wimlib (which reads past the end of the input as zeros) and MS-XCA (which calls any
-//! read past the buffer an error) differ, this decoder takes the strict side for everything
-//! that matters: no bit it *uses* and no length byte may lie past the end of `src`. Words the
-//! MS-XCA decoder would merely have preloaded (and never used) may be missing.
+//! Where wimlib's decoder and MS-XCA differ, on inputs no compressor writes, this one follows
+//! MS-XCA and fails closed:
+//! - wimlib reads past the end of the input as zeros; here no bit that is *used* and no
+//!   length byte may lie past the end of `src` (words MS-XCA's decoder would merely have
+//!   preloaded, and never used, may be missing);
+//! - wimlib accepts an all-zero code-length table (and decodes zeros); MS-XCA calls an
+//!   incomplete code invalid, and so does this decoder;
+//! - a u16 length of 0 is read by wimlib as length 3, by MS-XCA as "a u32 length follows";
+//!   a u16 or u32 length below 15 (a shorter form exists) is refused, as MS-XCA says.
+//!
+//! Every chunk wimlib's compressor writes decodes identically (tests/it/codec_xpress.rs).
 
 use super::codec::{Codec, DecompressError, Decompressor, MAX_CHUNK_SIZE};
 
