@@ -21,7 +21,10 @@
 //! - blocks are verbatim (1), aligned-offset (2) or uncompressed (3); matches never cross a
 //!   block; an uncompressed block starts on the next 16-bit boundary of the bitstream (1 to
 //!   16 bits of padding: 16 when already aligned), holds R0, R1, R2 as 32-bit little-endian
-//!   values and the raw bytes, plus one padding byte after an odd-sized block.
+//!   values and the raw bytes, plus one padding byte after an odd-sized block. (wimlib's
+//!   decoder instead drops whatever its 32-bit bit buffer holds at that point, which is the
+//!   same unless more than 16 bits are buffered; its compressor never writes uncompressed
+//!   blocks. We follow the format description, as libmspack's LZX decoder does.)
 //!
 //! The bitstream is a sequence of 16-bit little-endian words read from their most significant
 //! bit. Codes are canonical Huffman codes; each must be complete, or empty (all lengths 0:
@@ -481,10 +484,16 @@ impl LzxDecompressor {
         if end > out_len {
             return Err("block past the end of the chunk");
         }
+        // A valid stream never loads more than 8 bytes (one refill) past its end: stop
+        // decoding a truncated or damaged block there instead of filling it from zeros.
+        let load_limit = bits.src.len() + 8;
         while pos < end {
             // After a refill 49 bits are buffered: enough for three literals of at most 16
             // bits each; a match checks again before its length and offset.
             bits.refill();
+            if bits.pos > load_limit {
+                return Err("compressed data ends inside a block");
+            }
             let mut sym = main.decode(&mut bits);
             if sym < NUM_CHARS as u32 {
                 dst[pos] = sym as u8;
