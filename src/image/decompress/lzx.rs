@@ -23,8 +23,11 @@
 //!   16 bits of padding: 16 when already aligned), holds R0, R1, R2 as 32-bit little-endian
 //!   values and the raw bytes, plus one padding byte after an odd-sized block. (wimlib's
 //!   decoder instead drops whatever its 32-bit bit buffer holds at that point, which is the
-//!   same unless more than 16 bits are buffered; its compressor never writes uncompressed
-//!   blocks. We follow the format description, as libmspack's LZX decoder does.)
+//!   same unless more than 16 bits are buffered. That happens when a default-size (32768)
+//!   uncompressed block follows a compressed block, so only in chunks above 32 KiB: there
+//!   wimlib skips 16 bits too many and fails on streams laid out as described; checked on
+//!   hand-made streams. Its compressor never writes uncompressed blocks. We follow the
+//!   format description, as libmspack's LZX decoder does.)
 //!
 //! The bitstream is a sequence of 16-bit little-endian words read from their most significant
 //! bit. Codes are canonical Huffman codes; each must be complete, or empty (all lengths 0:
