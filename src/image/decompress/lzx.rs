@@ -1394,4 +1394,27 @@ mod tests {
         let out = decode(32768, &w.finish(), 19).unwrap();
         assert_eq!(&out[2..7], &[0xE8, 0x0E, 0, 0, 0]);
     }
+
+    #[test]
+    fn default_size_uncompressed_block_after_a_compressed_block() {
+        // In a 64 KiB window: a verbatim block, then an uncompressed block of the default
+        // size (a 4-bit header), padded to the next 16-bit boundary (wimlib's decoder skips
+        // 16 bits more in some of these layouts; see the module docs).
+        let raw: Vec<u8> = (0..32768u32).map(|i| (i % 200) as u8 + 20).collect();
+        for k in 1..40usize {
+            let text: Vec<u8> = (0..k).map(|i| b"abcd"[i % 4]).collect();
+            let mut w = W::default();
+            block(&mut w, &lit(&text), 16, false, None, &mut fresh(16));
+            w.bits(3, 3);
+            size_bits(&mut w, 32768, 16);
+            w.pad_uncompressed();
+            for r in [1u32, 1, 1] {
+                w.out.extend_from_slice(&r.to_le_bytes());
+            }
+            w.out.extend_from_slice(&raw);
+            let mut want = text.clone();
+            want.extend_from_slice(&raw);
+            assert_eq!(decode(65536, &w.finish(), k + 32768).unwrap(), want, "{k} literals first");
+        }
+    }
 }
