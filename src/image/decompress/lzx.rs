@@ -21,7 +21,13 @@
 //! - blocks are verbatim (1), aligned-offset (2) or uncompressed (3); matches never cross a
 //!   block; an uncompressed block starts on the next 16-bit boundary of the bitstream (1 to
 //!   16 bits of padding: 16 when already aligned), holds R0, R1, R2 as 32-bit little-endian
-//!   values and the raw bytes, plus one padding byte after an odd-sized block.
+//!   values and the raw bytes, plus one padding byte after an odd-sized block. (wimlib's
+//!   decoder instead drops whatever its 32-bit bit buffer holds at that point, which is the
+//!   same unless more than 16 bits are buffered. That happens when a default-size (32768)
+//!   uncompressed block follows a compressed block, so only in chunks above 32 KiB: there
+//!   wimlib skips 16 bits too many and fails on streams laid out as described; checked on
+//!   hand-made streams. Its compressor never writes uncompressed blocks. We follow the
+//!   format description, as libmspack's LZX decoder does.)
 //!
 //! The bitstream is a sequence of 16-bit little-endian words read from their most significant
 //! bit. Codes are canonical Huffman codes; each must be complete, or empty (all lengths 0:
@@ -481,10 +487,16 @@ impl LzxDecompressor {
         if end > out_len {
             return Err("block past the end of the chunk");
         }
+        // A valid stream never loads more than 8 bytes (one refill) past its end: stop
+        // decoding a truncated or damaged block there instead of filling it from zeros.
+        let load_limit = bits.src.len() + 8;
         while pos < end {
             // After a refill 49 bits are buffered: enough for three literals of at most 16
             // bits each; a match checks again before its length and offset.
             bits.refill();
+            if bits.pos > load_limit {
+                return Err("compressed data ends inside a block");
+            }
             let mut sym = main.decode(&mut bits);
             if sym < NUM_CHARS as u32 {
                 dst[pos] = sym as u8;
@@ -1381,5 +1393,28 @@ mod tests {
         block(&mut w, &toks, 15, false, None, &mut fresh(15));
         let out = decode(32768, &w.finish(), 19).unwrap();
         assert_eq!(&out[2..7], &[0xE8, 0x0E, 0, 0, 0]);
+    }
+
+    #[test]
+    fn default_size_uncompressed_block_after_a_compressed_block() {
+        // In a 64 KiB window: a verbatim block, then an uncompressed block of the default
+        // size (a 4-bit header), padded to the next 16-bit boundary (wimlib's decoder skips
+        // 16 bits more in some of these layouts; see the module docs).
+        let raw: Vec<u8> = (0..32768u32).map(|i| (i % 200) as u8 + 20).collect();
+        for k in 1..40usize {
+            let text: Vec<u8> = (0..k).map(|i| b"abcd"[i % 4]).collect();
+            let mut w = W::default();
+            block(&mut w, &lit(&text), 16, false, None, &mut fresh(16));
+            w.bits(3, 3);
+            size_bits(&mut w, 32768, 16);
+            w.pad_uncompressed();
+            for r in [1u32, 1, 1] {
+                w.out.extend_from_slice(&r.to_le_bytes());
+            }
+            w.out.extend_from_slice(&raw);
+            let mut want = text.clone();
+            want.extend_from_slice(&raw);
+            assert_eq!(decode(65536, &w.finish(), k + 32768).unwrap(), want, "{k} literals first");
+        }
     }
 }
