@@ -427,6 +427,38 @@ fn a_blob_missing_from_the_table_is_not_found() {
     assert!(w.read_blob_verified(&blob.hash, &mut sink).is_err());
     assert!(sink.is_empty());
     assert_eq!(w.blob(&[0; 20]).unwrap().len(), 0, "the zero hash is the empty blob");
+    // verify walks the tree: the file whose data is missing is named, exit 4, one line.
+    let run = oemgate(["verify", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("(blob {}) is not in the blob table", hex(&blob.hash))), "{}", run.stderr);
+    let out = tool("wimlib-imagex", &["verify", bad.to_str().unwrap()]);
+    assert!(!out.status.success(), "wimlib-imagex verify agrees the image is bad");
+}
+
+/// `verify --index N` checks the blobs image N uses: as many as the distinct non-zero
+/// stream hashes `wimlib-imagex dir --detailed` lists for it.
+#[test]
+fn verify_one_index_checks_the_blobs_it_uses() {
+    let multi = fixture("images/multi.wim");
+    let p = multi.to_str().unwrap();
+    for n in [1, 3, 13] {
+        let listing = tool_ok("wimlib-imagex", &["dir", p, &n.to_string(), "--detailed"]);
+        let hashes: std::collections::BTreeSet<&str> = listing
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Hash"))
+            .map(|l| l.trim_start_matches([' ', '=']).trim())
+            .filter(|h| h.trim_start_matches("0x").chars().any(|c| c != '0'))
+            .collect();
+        let run = oemgate(["verify", p, "--index", &n.to_string(), "--json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(v["index"], n);
+        assert_eq!(v["metadata_resources"], 1);
+        assert_eq!(v["blobs"], hashes.len() as u64, "index {n}: {hashes:?}");
+    }
+    let run = oemgate(["verify", p, "--index", "14"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
 }
 
 #[test]
