@@ -45,14 +45,14 @@ impl SolidHeader {
             other => {
                 return Err(Error::invalid(
                     "WIM solid resource header",
-                    offset + 12,
+                    offset.saturating_add(12),
                     "compression format",
                     "0 (none), 1 (XPRESS), 2 (LZX) or 3 (LZMS)",
                     other.to_string(),
                 ));
             }
         };
-        super::resource::check_chunk_size("WIM solid resource header", offset + 8, chunk_size)?;
+        super::resource::check_chunk_size("WIM solid resource header", offset.saturating_add(8), chunk_size)?;
         Ok(SolidHeader { uncompressed: u64::from_le_bytes(u), chunk_size, codec })
     }
 }
@@ -74,5 +74,7 @@ mod tests {
         b[12] = 0;
         b[8..12].copy_from_slice(&3000u32.to_le_bytes());
         assert!(SolidHeader::parse(&b, 100).is_err());
+        // Found by fuzzing: an offset near the end of the address space (messages only).
+        assert!(SolidHeader::parse(&b, u64::MAX - 3).is_err());
     }
 }
