@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use sha1::{Digest, Sha1};
+
 use super::blob_table::{Blob, BlobTable, Location, ZERO_HASH, hex};
 use super::read::{Resource, ResourceView};
 use super::resource::ResourceSpec;
@@ -12,6 +14,9 @@ use super::{parallel, read_header};
 use crate::error::{Error, Result};
 use crate::image::ImageReport;
 use crate::source::ReadAt;
+
+/// Stored blobs up to this size are read on the calling thread.
+const SMALL_STORED: u64 = 4 << 20;
 
 /// An opened image: WIM, ESD, split set or any of these inside an ISO.
 pub struct Wim {
@@ -178,10 +183,44 @@ impl Wim {
             return Ok(0);
         }
         let blob = *self.lookup(hash)?;
+        let write_err = |e: std::io::Error| Error::io(format!("writing blob {}", hex(hash)), &e);
+        // A blob within one or two chunks (most files; every small file of a solid
+        // resource) is read through the resource's chunk cache, on this thread: the
+        // next blob of the same solid chunk then costs no decompression at all.
+        let (res, start) = self.resource_of(&blob)?;
+        let few_chunks = match res.spec().chunk_size() {
+            None => blob.size <= SMALL_STORED,
+            Some(cs) => {
+                let cs = u64::from(cs);
+                start.saturating_add(blob.size - 1) / cs - start / cs < 2
+            }
+        };
+        if few_chunks {
+            let name = || format!("{}: blob {}", res.source().name(), hex(hash));
+            let mut h = Sha1::new();
+            let mut buf = vec![0u8; blob.size.min(SMALL_STORED) as usize];
+            let mut pos = 0u64;
+            while pos < blob.size {
+                let n = (blob.size - pos).min(buf.len() as u64) as usize;
+                res.read_at(start + pos, &mut buf[..n]).map_err(|e| e.in_file(name()))?;
+                h.update(&buf[..n]);
+                sink.write_all(&buf[..n]).map_err(write_err)?;
+                pos += n as u64;
+            }
+            let got: [u8; 20] = h.finalize().into();
+            if got != *hash {
+                return Err(Error::malformed(
+                    "WIM blob",
+                    blob.entry_offset,
+                    format!("blob {}: its data hashes to {}", hex(hash), hex(&got)),
+                )
+                .in_file(res.source().name()));
+            }
+            return Ok(blob.size);
+        }
         let mut task = self.task_of(&blob, Label::Blob);
         task.check()?;
-        let mut write =
-            |_: &Span, b: &[u8]| sink.write_all(b).map_err(|e| Error::io(format!("writing blob {}", hex(hash)), &e));
+        let mut write = |_: &Span, b: &[u8]| sink.write_all(b).map_err(write_err);
         stream::run(&self.parts, &[task], self.threads, true, &mut write, &mut |_, _| {})?;
         Ok(blob.size)
     }
