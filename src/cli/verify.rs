@@ -13,7 +13,7 @@ pub struct VerifyArgs {
     /// The image: install.wim, install.esd, the first part of a split set (install.swm),
     /// or an ISO holding one of these
     pub image: PathBuf,
-    /// Check the metadata resource of this image index only (blobs: all of them)
+    /// Check this image index only: its metadata and the blobs its files use
     #[arg(long, value_name = "N")]
     pub index: Option<u32>,
     /// Print JSON (stable shape, see README) instead of text

@@ -37,6 +37,7 @@ pub fn table(rep: &VerifyReport, color: bool) -> String {
         None => rep.metadata_resources.to_string(),
     };
     let _ = writeln!(o, "  {:<18} {what}", "Metadata resources");
+    let _ = writeln!(o, "  {:<18} {}", "Files and dirs", rep.files);
     let _ = writeln!(o, "  {:<18} {}", "Blobs", rep.blobs);
     let _ = writeln!(o, "  {:<18} {}", "Bytes hashed", rep.bytes);
     for n in &rep.notes {
@@ -57,6 +58,7 @@ mod tests {
             index: None,
             integrity: vec![IntegrityChecked { part: "a.wim".into(), chunks: 2, chunk_size: 10 }],
             metadata_resources: 1,
+            files: 5,
             blobs: 3,
             bytes: 40,
             notes: vec![],

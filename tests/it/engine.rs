@@ -427,6 +427,38 @@ fn a_blob_missing_from_the_table_is_not_found() {
     assert!(w.read_blob_verified(&blob.hash, &mut sink).is_err());
     assert!(sink.is_empty());
     assert_eq!(w.blob(&[0; 20]).unwrap().len(), 0, "the zero hash is the empty blob");
+    // verify walks the tree: the file whose data is missing is named, exit 4, one line.
+    let run = oemgate(["verify", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("(blob {}) is not in the blob table", hex(&blob.hash))), "{}", run.stderr);
+    let out = tool("wimlib-imagex", &["verify", bad.to_str().unwrap()]);
+    assert!(!out.status.success(), "wimlib-imagex verify agrees the image is bad");
+}
+
+/// `verify --index N` checks the blobs image N uses: as many as the distinct non-zero
+/// stream hashes `wimlib-imagex dir --detailed` lists for it.
+#[test]
+fn verify_one_index_checks_the_blobs_it_uses() {
+    let multi = fixture("images/multi.wim");
+    let p = multi.to_str().unwrap();
+    for n in [1, 3, 13] {
+        let listing = tool_ok("wimlib-imagex", &["dir", p, &n.to_string(), "--detailed"]);
+        let hashes: std::collections::BTreeSet<&str> = listing
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Hash"))
+            .map(|l| l.trim_start_matches([' ', '=']).trim())
+            .filter(|h| h.trim_start_matches("0x").chars().any(|c| c != '0'))
+            .collect();
+        let run = oemgate(["verify", p, "--index", &n.to_string(), "--json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(v["index"], n);
+        assert_eq!(v["metadata_resources"], 1);
+        assert_eq!(v["blobs"], hashes.len() as u64, "index {n}: {hashes:?}");
+    }
+    let run = oemgate(["verify", p, "--index", "14"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
 }
 
 #[test]
@@ -527,4 +559,81 @@ fn thread_counts_agree() {
     assert!(outs.windows(2).all(|p| p[0] == p[1]));
     let src: Arc<dyn ReadAt> = Arc::new(w.blob(&blob.hash).unwrap());
     assert_eq!(read_all(&*src), outs[0]);
+}
+
+/// A resource of more than 4 GiB: its chunk table has 8-byte entries. Built from two
+/// chunks compressed by wimlib's own LZX compressor (2 MiB of zeros, and 2 MiB holding
+/// a marker) repeated 2,049 times, so the test needs no 4 GiB file: only the chunks a
+/// read touches are decompressed.
+#[test]
+fn a_resource_above_4_gib_uses_8_byte_chunk_entries() {
+    use oemgate::image::decompress::Codec;
+    use oemgate::image::wim::read::Resource;
+    use oemgate::image::wim::resource::ResourceSpec;
+
+    const CS: u64 = 2 << 20;
+    let dir = TempDir::new("engine-4gib");
+    let tool_py = root().join("fixtures/tools/wimlib_codec.py");
+    let compress = |name: &str, data: &[u8]| -> Vec<u8> {
+        let (i, o) = (dir.path().join(format!("{name}.in")), dir.path().join(format!("{name}.out")));
+        std::fs::write(&i, data).unwrap();
+        let args = ["compress", "lzx", "2097152", i.to_str().unwrap(), o.to_str().unwrap()];
+        tool_ok("python3", &[&[tool_py.to_str().unwrap()][..], &args].concat());
+        std::fs::read(&o).unwrap()
+    };
+    let zeros = compress("zeros", &vec![0u8; CS as usize]);
+    let mut marked = vec![0u8; CS as usize];
+    marked[100..106].copy_from_slice(b"MARKER");
+    let marked = compress("marked", &marked);
+    assert!(zeros.len() < 100_000 && marked.len() < 100_000);
+
+    // Chunks 0..2048 are compressed (chunk 2048 starts at exactly 4 GiB), chunk 2049 is
+    // the last one: 1000 bytes stored raw.
+    let n = 2050u64;
+    let uncompressed = (n - 1) * CS + 1000;
+    let mut data = Vec::new();
+    let mut offsets = Vec::new();
+    for i in 0..n {
+        offsets.push(data.len() as u64);
+        match i {
+            2048 => data.extend_from_slice(&marked),
+            2049 => data.extend_from_slice(&[b'E'; 1000]),
+            _ => data.extend_from_slice(&zeros),
+        }
+    }
+    let mut file = Vec::new();
+    for o in &offsets[1..] {
+        file.extend_from_slice(&o.to_le_bytes()); // 8-byte entries
+    }
+    file.extend_from_slice(&data);
+    let spec = ResourceSpec {
+        part: 1,
+        offset: 0,
+        size: file.len() as u64,
+        uncompressed,
+        storage: Storage::Chunked { codec: Codec::Lzx, chunk_size: CS as u32, pipable: false },
+        entry_offset: 0,
+    };
+    let src: Arc<dyn ReadAt> = Arc::new(oemgate::source::MemSource::new("big", file));
+    let res = Resource::new(src, spec).unwrap();
+    assert_eq!(res.table().unwrap().len(), n);
+    let mut buf = [0xffu8; 120];
+    res.read_at((4 << 30) - 10, &mut buf).unwrap();
+    assert!(buf[..110].iter().all(|&b| b == 0), "zeros before the marker");
+    assert_eq!(&buf[110..116], b"MARKER", "the marker at 4 GiB + 100");
+    let mut tail = [0u8; 1000];
+    res.read_at(uncompressed - 1000, &mut tail).unwrap();
+    assert!(tail.iter().all(|&b| b == b'E'), "the raw last chunk");
+    assert!(res.read_at(uncompressed - 999, &mut tail).is_err(), "no read past the end");
+
+    // The same table with 4-byte entries is refused: it does not add up.
+    let mut narrow = Vec::new();
+    for o in &offsets[1..] {
+        narrow.extend_from_slice(&(*o as u32).to_le_bytes());
+    }
+    narrow.extend_from_slice(&data);
+    let spec = ResourceSpec { size: narrow.len() as u64, ..spec };
+    let src: Arc<dyn ReadAt> = Arc::new(oemgate::source::MemSource::new("narrow", narrow));
+    let res = Resource::new(src, spec).unwrap();
+    assert!(res.table().is_err());
 }

@@ -21,7 +21,10 @@
 //! - blocks are verbatim (1), aligned-offset (2) or uncompressed (3); matches never cross a
 //!   block; an uncompressed block starts on the next 16-bit boundary of the bitstream (1 to
 //!   16 bits of padding: 16 when already aligned), holds R0, R1, R2 as 32-bit little-endian
-//!   values and the raw bytes, plus one padding byte after an odd-sized block.
+//!   values and the raw bytes, plus one padding byte after an odd-sized block. (wimlib's
+//!   decoder instead drops whatever its 32-bit bit buffer holds at that point, which is the
+//!   same unless more than 16 bits are buffered; its compressor never writes uncompressed
+//!   blocks. We follow the format description, as libmspack's LZX decoder does.)
 //!
 //! The bitstream is a sequence of 16-bit little-endian words read from their most significant
 //! bit. Codes are canonical Huffman codes; each must be complete, or empty (all lengths 0:
@@ -152,14 +155,17 @@ impl<'a> Bits<'a> {
                     self.pos += 2 * words as usize;
                     self.n += 16 * words;
                 }
-                None => self.refill_slow(),
+                None => *self = self.refill_slow(),
             }
         }
     }
 
+    /// Refill near or past the end of the input, one word at a time (zero words past the
+    /// end). Takes and returns the reader by value so that the hot loop's copy of it never
+    /// has its address taken and stays in registers.
     #[cold]
     #[inline(never)]
-    fn refill_slow(&mut self) {
+    fn refill_slow(mut self) -> Self {
         while self.n <= 48 {
             let w = match self.src.get(self.pos..self.pos + 2) {
                 Some(&[a, b]) => u16::from_le_bytes([a, b]),
@@ -169,6 +175,7 @@ impl<'a> Bits<'a> {
             self.pos += 2;
             self.n += 16;
         }
+        self
     }
 
     /// The next `k` bits (0..=32) without consuming them.
@@ -257,8 +264,8 @@ impl<const TB: u32, const N: usize> Table<TB, N> {
         count[0] = 0;
         // Kraft sum: the lengths must fill the code space exactly (or be all zero).
         let mut left: i64 = 1;
-        for len in 1..=max_len as usize {
-            left = (left << 1) - count[len] as i64;
+        for &c in &count[1..=max_len as usize] {
+            left = (left << 1) - c as i64;
             if left < 0 {
                 return Err("over-subscribed Huffman code");
             }
@@ -458,6 +465,7 @@ impl LzxDecompressor {
 
     /// Decode the literals and matches of one verbatim or aligned-offset block into
     /// `dst[pos..end]`.
+    #[inline(never)]
     fn decode_block(
         &mut self,
         b: &mut Bits,
@@ -476,13 +484,37 @@ impl LzxDecompressor {
         if end > out_len {
             return Err("block past the end of the chunk");
         }
+        // A valid stream never loads more than 8 bytes (one refill) past its end: stop
+        // decoding a truncated or damaged block there instead of filling it from zeros.
+        let load_limit = bits.src.len() + 8;
         while pos < end {
+            // After a refill 49 bits are buffered: enough for three literals of at most 16
+            // bits each; a match checks again before its length and offset.
             bits.refill();
-            let sym = main.decode(&mut bits);
+            if bits.pos > load_limit {
+                return Err("compressed data ends inside a block");
+            }
+            let mut sym = main.decode(&mut bits);
             if sym < NUM_CHARS as u32 {
                 dst[pos] = sym as u8;
                 pos += 1;
-                continue;
+                if pos == end {
+                    break;
+                }
+                sym = main.decode(&mut bits);
+                if sym < NUM_CHARS as u32 {
+                    dst[pos] = sym as u8;
+                    pos += 1;
+                    if pos == end {
+                        break;
+                    }
+                    sym = main.decode(&mut bits);
+                    if sym < NUM_CHARS as u32 {
+                        dst[pos] = sym as u8;
+                        pos += 1;
+                        continue;
+                    }
+                }
             }
             let m = sym - NUM_CHARS as u32;
             let mut length = (m & 7) as usize;
@@ -490,6 +522,9 @@ impl LzxDecompressor {
             if length == NUM_PRIMARY_LENS as usize {
                 if lent.empty {
                     return Err("length code used but empty");
+                }
+                if bits.n < 16 {
+                    bits.refill();
                 }
                 length += lent.decode(&mut bits) as usize;
             }
@@ -654,17 +689,47 @@ fn copy_match(dst: &mut [u8], pos: usize, offset: usize, length: usize) {
         // which later output overwrites.
         let (mut s, mut d) = (src, pos);
         while d < end {
-            dst.copy_within(s..s + 8, d);
+            let w = load8(dst, s);
+            store8(dst, d, w);
             s += 8;
             d += 8;
         }
-    } else if offset == 1 {
-        let v = dst[pos - 1];
-        dst[pos..end].fill(v);
+    } else if end + 8 <= dst.len() {
+        // Offsets 1..=7: the match repeats the `offset` bytes before it. One word holds
+        // that pattern from its start; storing it every `step` bytes (a multiple of the
+        // offset) continues the pattern.
+        let mut w = [0u8; 8];
+        for (j, b) in w.iter_mut().enumerate() {
+            *b = dst[src + j % offset];
+        }
+        let step = 8 - 8 % offset;
+        let mut d = pos;
+        while d < end {
+            store8(dst, d, w);
+            d += step;
+        }
     } else {
+        // Near the end of the output: byte by byte.
         for i in 0..length {
             dst[pos + i] = dst[src + i];
         }
+    }
+}
+
+/// The eight bytes at `i` (zeros if they are not all inside `b`; callers check first).
+#[inline(always)]
+fn load8(b: &[u8], i: usize) -> [u8; 8] {
+    match b.get(i..i + 8) {
+        Some(s) => <[u8; 8]>::try_from(s).unwrap_or([0; 8]),
+        None => [0; 8],
+    }
+}
+
+/// Store eight bytes at `i` (nothing if they do not fit; callers check first).
+#[inline(always)]
+fn store8(b: &mut [u8], i: usize, w: [u8; 8]) {
+    if let Some(d) = b.get_mut(i..i + 8).and_then(|d| <&mut [u8; 8]>::try_from(d).ok()) {
+        *d = w;
     }
 }
 
@@ -680,24 +745,31 @@ fn e8_untranslate(buf: &mut [u8]) {
     let limit = n - 10;
     let mut i = 0usize;
     while i < limit {
-        // Skip eight bytes at a time while none is 0xE8.
-        if let Some(w) = buf.get(i..i + 8) {
-            let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ 0xE8E8_E8E8_E8E8_E8E8;
-            if (x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080) == 0 {
+        // Eight bytes at a time: find the first 0xE8 among them (the lowest flagged byte of
+        // the zero-byte test is exact).
+        if let Some(w) = buf.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            let x = u64::from_le_bytes(w) ^ 0xE8E8_E8E8_E8E8_E8E8;
+            let m = x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080;
+            if m == 0 {
                 i += 8;
                 continue;
             }
-        }
-        if buf[i] != 0xE8 {
+            i += (m.trailing_zeros() / 8) as usize;
+            if i >= limit {
+                break;
+            }
+        } else if buf[i] != 0xE8 {
             i += 1;
             continue;
         }
-        let t = &mut buf[i + 1..i + 5];
-        let v = i32::from_le_bytes([t[0], t[1], t[2], t[3]]);
+        let Some(t) = buf.get_mut(i + 1..i + 5).and_then(|t| <&mut [u8; 4]>::try_from(t).ok()) else {
+            break;
+        };
+        let v = i32::from_le_bytes(*t);
         let p = i as i32;
         if v >= -p && v < E8_FILE_SIZE {
             let r = if v >= 0 { v - p } else { v + E8_FILE_SIZE };
-            t.copy_from_slice(&r.to_le_bytes());
+            *t = r.to_le_bytes();
         }
         i += 5;
     }
@@ -712,5 +784,611 @@ impl Decompressor for LzxDecompressor {
             return Ok(());
         }
         self.run(src, dst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Hand-made streams from a small test encoder (written from the format description,
+    //! independent of the decoder's tables), checked against outputs built by hand.
+
+    use super::*;
+
+    /// Bits MSB-first into 16-bit little-endian words.
+    #[derive(Default)]
+    struct W {
+        out: Vec<u8>,
+        acc: u32,
+        n: u32,
+    }
+
+    impl W {
+        fn bits(&mut self, v: u32, k: u32) {
+            for i in (0..k).rev() {
+                self.acc = (self.acc << 1) | ((v >> i) & 1);
+                self.n += 1;
+                if self.n == 16 {
+                    self.out.extend_from_slice(&(self.acc as u16).to_le_bytes());
+                    self.acc = 0;
+                    self.n = 0;
+                }
+            }
+        }
+        fn flush(&mut self) {
+            if self.n > 0 {
+                self.bits(0, 16 - self.n);
+            }
+        }
+        /// The padding before an uncompressed block's offsets: 1 to 16 bits.
+        fn pad_uncompressed(&mut self) {
+            let k = if self.n == 0 { 16 } else { 16 - self.n };
+            self.bits(0, k);
+        }
+        fn finish(mut self) -> Vec<u8> {
+            self.flush();
+            self.out
+        }
+    }
+
+    /// Canonical codewords (value, length) for codeword lengths.
+    fn canon(lens: &[u8]) -> Vec<(u32, u32)> {
+        let mut count = [0u32; 17];
+        for &l in lens {
+            count[l as usize] += 1;
+        }
+        count[0] = 0;
+        let mut next = [0u32; 18];
+        let mut code = 0;
+        for bits in 1..=16 {
+            code = (code + count[bits - 1]) << 1;
+            next[bits] = code;
+        }
+        lens.iter()
+            .map(|&l| {
+                if l == 0 {
+                    (0, 0)
+                } else {
+                    let c = next[l as usize];
+                    next[l as usize] += 1;
+                    (c, l as u32)
+                }
+            })
+            .collect()
+    }
+
+    /// A flat complete code over `used` (padded with unused symbols to a power of two).
+    fn flat(n: usize, used: &[usize]) -> Vec<u8> {
+        let mut syms: Vec<usize> = used.to_vec();
+        syms.sort();
+        syms.dedup();
+        let mut k = syms.len().max(2).next_power_of_two();
+        let mut filler = 0;
+        while syms.len() < k {
+            if !syms.contains(&filler) {
+                syms.push(filler);
+            }
+            filler += 1;
+            if filler >= n {
+                k = syms.len();
+            }
+        }
+        let bits = k.trailing_zeros() as u8;
+        let mut lens = vec![0u8; n];
+        for s in syms {
+            lens[s] = bits;
+        }
+        lens
+    }
+
+    /// Write codeword lengths `new` (previous `prev`) with a fixed pretree: delta symbols
+    /// 0..=14 in 4 bits, 15 and 16 in 5 bits.
+    fn write_lens(w: &mut W, prev: &[u8], new: &[u8]) {
+        let mut pre = [0u8; PRE_SYMS];
+        for (i, l) in pre.iter_mut().enumerate().take(17) {
+            *l = if i < 15 { 4 } else { 5 };
+        }
+        for &l in &pre {
+            w.bits(l as u32, 4);
+        }
+        let codes = canon(&pre);
+        for (p, n) in prev.iter().zip(new) {
+            let sym = (*p as usize + 17 - *n as usize) % 17;
+            w.bits(codes[sym].0, codes[sym].1);
+        }
+    }
+
+    #[derive(Clone, Copy)]
+    enum Tok {
+        Lit(u8),
+        /// A match: length, position slot, the offset's extra bits, and the offset it means
+        /// (for the expected output).
+        Match {
+            len: usize,
+            slot: usize,
+            extra: u32,
+            dist: usize,
+        },
+    }
+
+    fn expected(toks: &[Tok]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for t in toks {
+            match *t {
+                Tok::Lit(b) => out.push(b),
+                Tok::Match { len, dist, .. } => {
+                    for _ in 0..len {
+                        let b = out[out.len() - dist];
+                        out.push(b);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn size_bits(w: &mut W, size: usize, order: u32) {
+        if size == DEFAULT_BLOCK_SIZE {
+            w.bits(1, 1);
+        } else {
+            w.bits(0, 1);
+            if order >= 16 {
+                w.bits((size >> 8) as u32, 16);
+                w.bits((size & 0xFF) as u32, 8);
+            } else {
+                w.bits(size as u32, 16);
+            }
+        }
+    }
+
+    /// One verbatim or aligned block holding `toks` (block size = their output, unless
+    /// `size` overrides it); `prev` holds the lengths of the previous block (main, len).
+    fn block(w: &mut W, toks: &[Tok], order: u32, aligned: bool, size: Option<usize>, prev: &mut (Vec<u8>, Vec<u8>)) {
+        let num_main = NUM_CHARS + 8 * num_slots(order);
+        let mut main_used = vec![];
+        let mut len_used = vec![];
+        for t in toks {
+            match *t {
+                Tok::Lit(b) => main_used.push(b as usize),
+                Tok::Match { len, slot, .. } => {
+                    let lh = (len - 2).min(7);
+                    main_used.push(256 + slot * 8 + lh);
+                    if lh == 7 {
+                        len_used.push(len - 9);
+                    }
+                }
+            }
+        }
+        let main_lens = flat(num_main, &main_used);
+        let len_lens = if len_used.is_empty() { vec![0u8; LEN_SYMS] } else { flat(LEN_SYMS, &len_used) };
+        let aligned_lens = [3u8; ALIGNED_SYMS];
+        w.bits(if aligned { 2 } else { 1 }, 3);
+        size_bits(w, size.unwrap_or_else(|| expected(toks).len()), order);
+        if aligned {
+            for &l in &aligned_lens {
+                w.bits(l as u32, 3);
+            }
+        }
+        write_lens(w, &prev.0[..256], &main_lens[..256]);
+        write_lens(w, &prev.0[256..num_main], &main_lens[256..]);
+        write_lens(w, &prev.1, &len_lens);
+        let mc = canon(&main_lens);
+        let lc = canon(&len_lens);
+        let ac = canon(&aligned_lens);
+        for t in toks {
+            match *t {
+                Tok::Lit(b) => w.bits(mc[b as usize].0, mc[b as usize].1),
+                Tok::Match { len, slot, extra, .. } => {
+                    let lh = (len - 2).min(7);
+                    let s = 256 + slot * 8 + lh;
+                    w.bits(mc[s].0, mc[s].1);
+                    if lh == 7 {
+                        w.bits(lc[len - 9].0, lc[len - 9].1);
+                    }
+                    let eb = EXTRA_BITS[slot] as u32;
+                    if slot >= 3 {
+                        if aligned && slot >= MIN_ALIGNED_SLOT {
+                            w.bits(extra >> 3, eb - 3);
+                            let a = (extra & 7) as usize;
+                            w.bits(ac[a].0, ac[a].1);
+                        } else {
+                            w.bits(extra, eb);
+                        }
+                    }
+                }
+            }
+        }
+        prev.0 = main_lens;
+        prev.1 = len_lens;
+    }
+
+    fn fresh(order: u32) -> (Vec<u8>, Vec<u8>) {
+        (vec![0u8; NUM_CHARS + 8 * num_slots(order)], vec![0u8; LEN_SYMS])
+    }
+
+    fn decode(chunk: usize, src: &[u8], n: usize) -> Result<Vec<u8>, DecompressError> {
+        let mut d = LzxDecompressor::new(chunk)?;
+        let mut out = vec![0u8; n];
+        d.decompress(src, &mut out)?;
+        Ok(out)
+    }
+
+    fn lit(s: &[u8]) -> Vec<Tok> {
+        s.iter().map(|&b| Tok::Lit(b)).collect()
+    }
+
+    #[test]
+    fn window_orders_and_slot_counts() {
+        for (chunk, order, slots) in [
+            (1, 15, 30),
+            (32768, 15, 30),
+            (32769, 16, 32),
+            (65536, 16, 32),
+            (131072, 17, 34),
+            (262144, 18, 36),
+            (524288, 19, 38),
+            (1048576, 20, 42),
+            (2097152, 21, 50),
+        ] {
+            let d = LzxDecompressor::new(chunk).unwrap();
+            assert_eq!((d.window_order, d.num_main_syms), (order, 256 + 8 * slots), "chunk {chunk}");
+        }
+        assert!(LzxDecompressor::new(0).is_err());
+        assert!(LzxDecompressor::new(MAX_CHUNK_SIZE + 1).is_err());
+        // The last slot of each window reaches offsets up to the window size minus 3.
+        for (order, slots) in [(15, 30), (16, 32), (17, 34), (18, 36), (19, 38), (20, 42), (21, 50)] {
+            let last = slots - 1;
+            assert_eq!(SLOT_BASE[last] + (1 << EXTRA_BITS[last]) - 1, (1 << order) - 3, "order {order}");
+            assert!(SLOT_BASE[last] <= (1 << order) - 3);
+            assert!(SLOT_BASE[last - 1] + (1 << EXTRA_BITS[last - 1]) - 1 < (1 << order) - 3);
+        }
+        assert_eq!((SLOT_BASE[3], SLOT_BASE[4], SLOT_BASE[8], SLOT_BASE[30]), (1, 2, 14, 32766));
+    }
+
+    #[test]
+    fn empty_and_short_inputs() {
+        assert_eq!(decode(32768, &[], 0).unwrap(), Vec::<u8>::new());
+        for src in [&[][..], &[0][..], &[0xFF][..], &[0, 0][..], &[0x30, 0x00][..]] {
+            assert!(decode(32768, src, 1).is_err(), "{src:?}");
+            assert!(decode(32768, src, 100).is_err(), "{src:?}");
+        }
+        // An output larger than the chunk size is refused.
+        let mut d = LzxDecompressor::new(4096).unwrap();
+        assert!(d.decompress(&[0; 64], &mut [0; 4097]).is_err());
+    }
+
+    #[test]
+    fn verbatim_block_with_long_match_and_repeat_offset() {
+        let mut toks = lit(b"ab");
+        // Offset 1 is slot 3 (no extra bits); 257 is the longest match.
+        toks.push(Tok::Match { len: 257, slot: 3, extra: 0, dist: 1 });
+        toks.push(Tok::Match { len: 2, slot: 0, extra: 0, dist: 1 });
+        toks.push(Tok::Lit(b'c'));
+        // Offset 4: slot 4 (base 2, 1 extra bit) with extra 1 -> 3? no: base 2 + 1 = 3.
+        toks.push(Tok::Match { len: 9, slot: 4, extra: 1, dist: 3 });
+        let want = expected(&toks);
+        assert_eq!(want.len(), 2 + 257 + 2 + 1 + 9);
+        let mut w = W::default();
+        block(&mut w, &toks, 15, false, None, &mut fresh(15));
+        let src = w.finish();
+        assert_eq!(decode(32768, &src, want.len()).unwrap(), want);
+        // One byte less or more output than the stream describes fails.
+        assert!(decode(32768, &src, want.len() - 1).is_err());
+        assert!(decode(32768, &src, want.len() + 1).is_err());
+        // Truncated input fails.
+        assert!(decode(32768, &src[..src.len() - 2], want.len()).is_err());
+    }
+
+    #[test]
+    fn repeat_offsets_swap_with_r0() {
+        // R0 = 5, R1 = 3 after two explicit matches; slot 1 swaps them; slot 2 (R2 = 1,
+        // the initial value) swaps R2 with R0.
+        let mut toks = lit(b"0123456789");
+        toks.push(Tok::Match { len: 2, slot: 5, extra: 1, dist: 5 }); // base 4 + 1
+        toks.push(Tok::Match { len: 2, slot: 4, extra: 1, dist: 3 }); // base 2 + 1
+        toks.push(Tok::Match { len: 3, slot: 1, extra: 0, dist: 5 }); // R1
+        toks.push(Tok::Match { len: 3, slot: 0, extra: 0, dist: 5 }); // R0
+        toks.push(Tok::Match { len: 2, slot: 2, extra: 0, dist: 1 }); // R2: the initial 1
+        toks.push(Tok::Match { len: 2, slot: 2, extra: 0, dist: 5 }); // R2 now holds 5
+        let want = expected(&toks);
+        let mut w = W::default();
+        block(&mut w, &toks, 15, false, None, &mut fresh(15));
+        assert_eq!(decode(32768, &w.finish(), want.len()).unwrap(), want);
+    }
+
+    #[test]
+    fn aligned_block_codes_low_offset_bits_separately() {
+        let mut toks = lit(b"abcdefghijklmnopqrstuvwxyz");
+        // slot 8: base 14, 3 extra bits, all from the aligned code: offset 14 + 5 = 19.
+        toks.push(Tok::Match { len: 4, slot: 8, extra: 5, dist: 19 });
+        // slot 10: base 30, 4 extra bits: 1 verbatim bit, 3 aligned: 30 + 0b1_011 = 41 > pos.
+        toks.extend(lit(b"ABCDEFGHIJKLMNOP"));
+        toks.push(Tok::Match { len: 5, slot: 10, extra: 0b1011, dist: 41 });
+        // slot 7 (2 extra bits) stays verbatim in an aligned block: base 10 + 3.
+        toks.push(Tok::Match { len: 3, slot: 7, extra: 3, dist: 13 });
+        let want = expected(&toks);
+        let mut w = W::default();
+        block(&mut w, &toks, 15, true, None, &mut fresh(15));
+        assert_eq!(decode(32768, &w.finish(), want.len()).unwrap(), want);
+    }
+
+    #[test]
+    fn delta_lengths_persist_across_blocks_and_reset_per_chunk() {
+        let t1 = lit(b"hello, ");
+        let t2 = lit(b"world");
+        let mut prev = fresh(15);
+        let mut w = W::default();
+        block(&mut w, &t1, 15, false, None, &mut prev);
+        block(&mut w, &t2, 15, true, None, &mut prev);
+        let src = w.finish();
+        let mut d = LzxDecompressor::new(32768).unwrap();
+        let mut out = vec![0u8; 12];
+        for _ in 0..3 {
+            d.decompress(&src, &mut out).unwrap();
+            assert_eq!(&out, b"hello, world");
+        }
+        // The second block coded against zero lengths (as if they did not persist) fails
+        // or decodes differently.
+        let mut w = W::default();
+        block(&mut w, &t1, 15, false, None, &mut fresh(15));
+        block(&mut w, &t2, 15, false, None, &mut fresh(15));
+        assert_ne!(decode(32768, &w.finish(), 12).ok(), Some(b"hello, world".to_vec()));
+    }
+
+    #[test]
+    fn match_before_the_start_or_past_the_block_fails() {
+        let toks = [Tok::Match { len: 3, slot: 3, extra: 0, dist: 1 }];
+        let mut w = W::default();
+        block(&mut w, &toks, 15, false, Some(3), &mut fresh(15));
+        assert!(decode(32768, &w.finish(), 3).is_err());
+        // A repeat offset (initially 1) at position 0.
+        let toks = [Tok::Match { len: 2, slot: 0, extra: 0, dist: 1 }];
+        let mut w = W::default();
+        block(&mut w, &toks, 15, false, Some(2), &mut fresh(15));
+        assert!(decode(32768, &w.finish(), 2).is_err());
+        // Offset 4 after three bytes.
+        let mut toks = lit(b"abc");
+        toks.push(Tok::Match { len: 2, slot: 5, extra: 0, dist: 4 });
+        let mut w = W::default();
+        block(&mut w, &toks, 15, false, Some(5), &mut fresh(15));
+        assert!(decode(32768, &w.finish(), 5).is_err());
+        // A match running past the end of its block (and of the chunk).
+        let mut toks = lit(b"a");
+        toks.push(Tok::Match { len: 20, slot: 3, extra: 0, dist: 1 });
+        let mut w = W::default();
+        block(&mut w, &toks, 15, false, Some(10), &mut fresh(15));
+        assert!(decode(32768, &w.finish(), 10).is_err());
+        // ... or past the end of its block into the next one.
+        let mut w = W::default();
+        let mut prev = fresh(15);
+        block(&mut w, &toks, 15, false, Some(10), &mut prev);
+        block(&mut w, &lit(b"bbbbbbbbbbb"), 15, false, None, &mut prev);
+        assert!(decode(32768, &w.finish(), 21).is_err());
+        // Offsets at the window limit: the largest offset of slot 29 reaches back 32765.
+        let mut toks = vec![Tok::Lit(b'y')];
+        toks.push(Tok::Match { len: 257, slot: 3, extra: 0, dist: 1 });
+        let mut len = 258;
+        while len + 257 <= 32765 {
+            toks.push(Tok::Match { len: 257, slot: 0, extra: 0, dist: 1 });
+            len += 257;
+        }
+        while len < 32765 {
+            toks.push(Tok::Lit(b'y'));
+            len += 1;
+        }
+        toks.push(Tok::Lit(b'z'));
+        // 32766 bytes so far; offset 32765 (slot 29 all ones: 24574 + 8191) reaches byte 1.
+        toks.push(Tok::Match { len: 2, slot: 29, extra: 8191, dist: 32765 });
+        let want = expected(&toks);
+        assert_eq!(want.len(), 32768);
+        let mut w = W::default();
+        block(&mut w, &toks, 15, false, None, &mut fresh(15));
+        assert_eq!(decode(32768, &w.finish(), 32768).unwrap(), want);
+    }
+
+    #[test]
+    fn over_subscribed_and_incomplete_codes_fail() {
+        let mut scratch = Scratch { sorted: [0; MAIN_MAX_SYMS] };
+        let mut t: Table<MAIN_TB, MAIN_TABLE> = Table::new();
+        let mut lens = [0u8; 300];
+        lens[..5].fill(2); // 5/4 of the code space
+        assert_eq!(t.build(&lens, 16, &mut scratch), Err("over-subscribed Huffman code"));
+        lens[..5].fill(0);
+        lens[..3].fill(2); // 3/4
+        assert_eq!(t.build(&lens, 16, &mut scratch), Err("incomplete Huffman code"));
+        lens[0] = 1; // one symbol of length 1: incomplete too
+        lens[1..3].fill(0);
+        assert_eq!(t.build(&lens, 16, &mut scratch), Err("incomplete Huffman code"));
+        lens[0] = 0;
+        assert_eq!(t.build(&lens, 16, &mut scratch), Ok(()));
+        assert!(t.empty);
+        // Longest codewords: 16 bits, through subtables.
+        let mut lens = [0u8; 300];
+        for (i, l) in lens.iter_mut().enumerate().take(16) {
+            *l = i as u8 + 1;
+        }
+        lens[16] = 16;
+        assert_eq!(t.build(&lens, 16, &mut scratch), Ok(()));
+        let codes = canon(&lens);
+        for (sym, &(code, len)) in codes.iter().enumerate().take(17) {
+            let mut w = W::default();
+            w.bits(code, len);
+            w.bits(0x5A5A, 16);
+            let src = w.finish();
+            let mut b = Bits::new(&src, 0);
+            b.refill();
+            assert_eq!(t.decode(&mut b), sym as u32);
+            assert_eq!(b.consumed(), len as usize);
+        }
+
+        // In a stream: a main code with three 2-bit codewords is refused.
+        let mut w = W::default();
+        w.bits(1, 3);
+        size_bits(&mut w, 4, 15);
+        let mut main = vec![0u8; 256 + 240];
+        main[b'a' as usize] = 2;
+        main[b'b' as usize] = 2;
+        main[b'c' as usize] = 2;
+        write_lens(&mut w, &vec![0; 256], &main[..256]);
+        write_lens(&mut w, &vec![0; 240], &main[256..]);
+        write_lens(&mut w, &vec![0; LEN_SYMS], &vec![0; LEN_SYMS]);
+        w.bits(0, 16);
+        assert!(decode(32768, &w.finish(), 4).is_err());
+    }
+
+    #[test]
+    fn uncompressed_blocks_padding_offsets_and_odd_sizes() {
+        // At the start of a chunk the stream is aligned: 16 bits of padding.
+        let mut w = W::default();
+        w.bits(3, 3);
+        size_bits(&mut w, 5, 15);
+        w.pad_uncompressed();
+        for r in [1u32, 2, 3] {
+            w.out.extend_from_slice(&r.to_le_bytes());
+        }
+        w.out.extend_from_slice(b"abcde\0");
+        // A second (verbatim) block after the odd block's padding byte, using R1 = 2.
+        let mut toks = lit(b"xy");
+        toks.push(Tok::Match { len: 3, slot: 1, extra: 0, dist: 2 });
+        block(&mut w, &toks, 15, false, None, &mut fresh(15));
+        let src = w.finish();
+        assert_eq!(decode(32768, &src, 10).unwrap(), b"abcdexyxyx");
+
+        // After a verbatim block whose header ends mid-word: padding to the next boundary.
+        let mut w = W::default();
+        let mut prev = fresh(15);
+        block(&mut w, &lit(b"hello"), 15, false, None, &mut prev);
+        w.bits(3, 3);
+        size_bits(&mut w, 4, 15);
+        assert_ne!(w.n, 0);
+        w.pad_uncompressed();
+        for r in [7u32, 8, 9] {
+            w.out.extend_from_slice(&r.to_le_bytes());
+        }
+        w.out.extend_from_slice(b"WXYZ");
+        block(&mut w, &[Tok::Match { len: 7, slot: 0, extra: 0, dist: 7 }], 15, false, Some(7), &mut prev);
+        let src = w.finish();
+        assert_eq!(decode(32768, &src, 16).unwrap(), b"helloWXYZlloWXYZ");
+
+        // A zero recent offset is refused; so is a block running past the input.
+        let mut w = W::default();
+        w.bits(3, 3);
+        size_bits(&mut w, 2, 15);
+        w.pad_uncompressed();
+        for r in [1u32, 0, 3] {
+            w.out.extend_from_slice(&r.to_le_bytes());
+        }
+        w.out.extend_from_slice(b"ab");
+        assert!(decode(32768, &w.finish(), 2).is_err());
+        let mut w = W::default();
+        w.bits(3, 3);
+        size_bits(&mut w, 9, 15);
+        w.pad_uncompressed();
+        w.out.extend_from_slice(&[1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+        w.out.extend_from_slice(b"12345678");
+        assert!(decode(32768, &w.finish(), 9).is_err());
+        // Block types 0 and 4..=7 are invalid.
+        for t in [0, 4, 5, 6, 7] {
+            let mut w = W::default();
+            w.bits(t, 3);
+            size_bits(&mut w, 2, 15);
+            w.bits(0, 32);
+            assert!(decode(32768, &w.finish(), 2).is_err(), "block type {t}");
+        }
+    }
+
+    #[test]
+    fn block_sizes_default_16_and_24_bit() {
+        // Window order 16 and more: 24-bit sizes; the default flag means 32768.
+        let data: Vec<u8> = (0..40000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for (chunk, sizes) in [(65536, vec![32768, 7232]), (65536, vec![40000]), (32768, vec![32768])] {
+            let n: usize = sizes.iter().sum();
+            let mut w = W::default();
+            let mut at = 0;
+            for s in &sizes {
+                w.bits(3, 3);
+                size_bits(&mut w, *s, if chunk > 32768 { 16 } else { 15 });
+                w.pad_uncompressed();
+                w.out.extend_from_slice(&[1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+                w.out.extend_from_slice(&data[at..at + s]);
+                at += s;
+            }
+            let src = w.finish();
+            let mut want = data[..n].to_vec();
+            e8_untranslate(&mut want);
+            assert_eq!(decode(chunk, &src, n).unwrap(), want, "{sizes:?}");
+        }
+        // The same 40000-byte block with a 16-bit size field in a 64 KiB window fails.
+        let mut w = W::default();
+        w.bits(3, 3);
+        w.bits(0, 1);
+        w.bits(40000, 16);
+        w.pad_uncompressed();
+        w.out.extend_from_slice(&[1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+        w.out.extend_from_slice(&data);
+        assert!(decode(65536, &w.finish(), 40000).is_err());
+    }
+
+    #[test]
+    fn e8_translation_limits() {
+        fn put(b: &mut [u8], at: usize, v: i32) {
+            b[at] = 0xE8;
+            b[at + 1..at + 5].copy_from_slice(&v.to_le_bytes());
+        }
+        let mut b = vec![0u8; 64];
+        put(&mut b, 0, 5); // -> 5 - 0
+        put(&mut b, 5, 30); // follows the first call's operand: position 5 -> 25
+        put(&mut b, 12, -3); // negative, >= -12: -3 + 12,000,000
+        put(&mut b, 20, -21); // below -20: unchanged
+        put(&mut b, 26, 12_000_000); // not below the translation size: unchanged
+        put(&mut b, 32, 11_999_999); // -> 11,999,967
+        b[38] = 0xE8; // its operand holds an E8 byte: the operand's E8 is not an opcode
+        b[39..43].copy_from_slice(&[0xE8, 0xE8, 1, 0]);
+        put(&mut b, 53, 100); // 64 - 11: the last position translated -> 47
+        let mut want = b.clone();
+        want[1..5].copy_from_slice(&5i32.to_le_bytes());
+        want[6..10].copy_from_slice(&25i32.to_le_bytes());
+        want[13..17].copy_from_slice(&(12_000_000i32 - 3).to_le_bytes());
+        want[33..37].copy_from_slice(&(11_999_999i32 - 32).to_le_bytes());
+        want[39..43].copy_from_slice(&((0x0001_E8E8i32) - 38).to_le_bytes());
+        want[54..58].copy_from_slice(&47i32.to_le_bytes());
+        let mut got = b.clone();
+        e8_untranslate(&mut got);
+        assert_eq!(got, want);
+        // 64 - 10: not translated.
+        let mut b = vec![0u8; 64];
+        put(&mut b, 54, 100);
+        let want = b.clone();
+        e8_untranslate(&mut b);
+        assert_eq!(b, want);
+        // Chunks of 10 bytes or less are never translated; 11 bytes: position 0 only.
+        for n in [5, 10] {
+            let mut b = vec![0u8; n];
+            b[0] = 0xE8;
+            let want = b.clone();
+            e8_untranslate(&mut b);
+            assert_eq!(b, want);
+        }
+        let mut b = vec![0u8; 11];
+        put(&mut b, 0, -0); // zero stays zero at position 0
+        b[1] = 9;
+        e8_untranslate(&mut b);
+        assert_eq!(b[1..5], 9i32.to_le_bytes());
+        let mut b = vec![0u8; 11];
+        b[1] = 0xE8;
+        b[2] = 9;
+        e8_untranslate(&mut b);
+        assert_eq!(b[2..6], 9i32.to_le_bytes(), "position 1 is past the limit of an 11-byte chunk");
+    }
+
+    #[test]
+    fn e8_translation_runs_after_decompression() {
+        // A literal E8 followed by an absolute target: the output has the relative target.
+        let mut toks = lit(b"\x90\x90");
+        toks.extend(lit(&[0xE8, 0x10, 0, 0, 0]));
+        toks.extend(lit(b"0123456789ab"));
+        let mut w = W::default();
+        block(&mut w, &toks, 15, false, None, &mut fresh(15));
+        let out = decode(32768, &w.finish(), 19).unwrap();
+        assert_eq!(&out[2..7], &[0xE8, 0x0E, 0, 0, 0]);
     }
 }

@@ -19,13 +19,13 @@ impl Prob {
 
     /// The probability of a 0 bit, out of 64, kept within 1..=63.
     #[inline(always)]
-    fn get(&self) -> u32 {
+    pub fn get(&self) -> u32 {
         self.zeros.clamp(1, PROBABILITY_DENOMINATOR - 1)
     }
 
     /// Shift `bit` into the window; the bit leaving it (bit 63) no longer counts.
     #[inline(always)]
-    fn update(&mut self, bit: u32) {
+    pub fn update(&mut self, bit: u32) {
         let leaving_zero = (!self.recent >> 63) as u32;
         // zeros + (bit leaving was 0 ? -1 : 0) + (new bit is 0 ? 1 : 0), in 0..=64.
         self.zeros = self.zeros + (bit ^ 1) - leaving_zero;

@@ -256,6 +256,29 @@ impl<const TB: u32, const NSYMS: usize, const TLEN: usize> AdaptiveCode<TB, NSYM
         &self.lens[..self.num_syms]
     }
 
+    /// The codeword of `sym` (right-aligned) and its length, counting the symbol as
+    /// `decode` does: the encoder side, for tests.
+    #[cfg(test)]
+    pub fn encode(&mut self, sym: usize) -> (u32, u32) {
+        let lens = &self.lens[..self.num_syms];
+        let mut counts = [0u32; MAX_LEN + 1];
+        for &l in lens {
+            counts[l as usize] += 1;
+        }
+        let mut first = [0u32; MAX_LEN + 1];
+        for l in 2..=MAX_LEN {
+            first[l] = (first[l - 1] + counts[l - 1]) << 1;
+        }
+        let len = lens[sym] as usize;
+        let cw = first[len] + lens[..sym].iter().filter(|&&l| l as usize == len).count() as u32;
+        self.freqs[sym] += 1;
+        self.until_rebuild -= 1;
+        if self.until_rebuild == 0 {
+            self.rebuild();
+        }
+        (cw, len as u32)
+    }
+
     #[cfg(test)]
     pub fn set_freqs(&mut self, freqs: &[u32]) {
         self.num_syms = freqs.len();

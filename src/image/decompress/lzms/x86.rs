@@ -33,13 +33,49 @@ const fn opcode_table() -> [bool; 256] {
 }
 static IS_OPCODE: [bool; 256] = opcode_table();
 
-/// Undo the filter on a whole decompressed chunk. `last_use` is scratch space.
-pub fn undo(data: &mut [u8], last_use: &mut [i32; 65536]) {
+/// Where each 16-bit target was last seen, kept across chunks without clearing it for
+/// each one: positions are stored as `base + position`, and every chunk starts at a
+/// base more than the ID window above anything stored before, so entries from earlier
+/// chunks are too old to count (as if the table had been cleared: a 64K-entry clear per
+/// chunk costs more than the filter itself on small chunks).
+pub struct LastUse {
+    table: Box<[u32; 65536]>,
+    next_base: u32,
+}
+
+impl LastUse {
+    pub fn new() -> LastUse {
+        let table = vec![0u32; 65536].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!());
+        LastUse { table, next_base: FIRST_BASE }
+    }
+
+    /// The base for a chunk of `size` (< 2^30) bytes.
+    fn start(&mut self, size: usize) -> u32 {
+        let span = size as u64 + GAP as u64;
+        if self.next_base as u64 + span > u32::MAX as u64 {
+            self.table.fill(0);
+            self.next_base = FIRST_BASE;
+        }
+        let base = self.next_base;
+        self.next_base += span as u32;
+        base
+    }
+}
+
+/// A fresh entry (0) must look older than the window from any position.
+const FIRST_BASE: u32 = X86_ID_WINDOW_SIZE as u32 + 1;
+/// Between chunks: stored positions are below `base + size`, so the next base must be
+/// at least the window above that.
+const GAP: u32 = X86_ID_WINDOW_SIZE as u32 + 1;
+
+/// Undo the filter on a whole decompressed chunk (at most 2^30 bytes).
+pub fn undo(data: &mut [u8], last_use: &mut LastUse) {
     let size = data.len();
     if size <= 17 {
         return;
     }
-    last_use.fill(-X86_ID_WINDOW_SIZE - 1);
+    let base = last_use.start(size);
+    let last_use = &mut *last_use.table;
     let mut last_x86: i32 = -X86_MAX_TRANSLATION_OFFSET - 1;
     let tail = size - 16;
     let mut i = 1usize;
@@ -92,10 +128,11 @@ pub fn undo(data: &mut [u8], last_use: &mut [i32; 65536]) {
         let target = (pos as u32).wrapping_add(u16::from_le_bytes([field[0], field[1]]) as u32) as u16;
         let end = pos + opcode_len as i32 + 3;
         let seen = &mut last_use[target as usize];
-        if end - *seen <= X86_ID_WINDOW_SIZE {
+        let stamp = base + end as u32;
+        if stamp - *seen <= X86_ID_WINDOW_SIZE as u32 {
             last_x86 = end;
         }
-        *seen = end;
+        *seen = stamp;
         i = at + 4;
     }
 }
@@ -149,7 +186,7 @@ mod tests {
 
     #[test]
     fn short_chunks_are_untouched() {
-        let mut t = Box::new([0i32; 65536]);
+        let mut t = LastUse::new();
         let mut d = [0xE8u8; 17];
         undo(&mut d, &mut t);
         assert_eq!(d, [0xE8; 17]);
@@ -158,6 +195,7 @@ mod tests {
     #[test]
     fn calls_to_the_same_target_are_translated_after_the_second() {
         let mut t = Box::new([0i32; 65536]);
+        let mut u = LastUse::new();
         // Two calls to absolute target 0x1000 (relative: 0x1000 - position), then a
         // third: the second establishes evidence, the third is translated.
         let mut d = vec![0x90u8; 64];
@@ -173,13 +211,14 @@ mod tests {
         // The third call now holds its absolute target.
         assert_eq!(u32::from_le_bytes(d[21..25].try_into().unwrap()), 0x1000);
         assert_ne!(d, orig);
-        undo(&mut d, &mut t);
+        undo(&mut d, &mut u);
         assert_eq!(d, orig);
     }
 
     #[test]
     fn round_trip_on_pseudo_code() {
         let mut t = Box::new([0i32; 65536]);
+        let mut u = LastUse::new();
         let mut seed = 12345u32;
         let mut d: Vec<u8> = (0..100_000)
             .map(|_| {
@@ -198,9 +237,15 @@ mod tests {
             })
             .collect();
         let orig = d.clone();
-        apply(&mut d, &mut t);
-        assert_ne!(d, orig);
-        undo(&mut d, &mut t);
-        assert_eq!(d, orig);
+        // Several chunks in a row through one table, and a base near the wrap.
+        for round in 0..3 {
+            if round == 2 {
+                u.next_base = u32::MAX - 70_000;
+            }
+            apply(&mut d, &mut t);
+            assert_ne!(d, orig);
+            undo(&mut d, &mut u);
+            assert_eq!(d, orig, "round {round}");
+        }
     }
 }
