@@ -7,16 +7,9 @@
 
 use serde::Serialize;
 
-use super::blob_table::Location;
-use super::integrity;
-use super::read_header;
-use super::stream::{self, Label, Task};
-use crate::error::Result;
-use crate::image::archive::Wim;
-
 use std::collections::HashSet;
 
-use super::archive::Wim;
+use crate::image::archive::Wim;
 use super::blob_table::{Blob, Location, ZERO_HASH, hex};
 use super::integrity;
 use super::read_header;
