@@ -11,6 +11,8 @@ pub mod approved_image;
 pub mod arch;
 pub mod edition;
 pub mod enterprise_upgrade;
+pub mod image_key;
+pub mod image_metadata;
 pub mod key_integrity;
 pub mod kms_marker;
 pub mod language;
@@ -97,6 +99,8 @@ pub type Rule = fn(&Input) -> RuleResult;
 /// Every rule, in report order.
 pub const ALL: &[(&str, Rule)] = &[
     ("key-integrity", key_integrity::check),
+    ("image-metadata", image_metadata::check),
+    ("image-key", image_key::check),
     ("edition", edition::check),
     ("enterprise-upgrade", enterprise_upgrade::check),
     ("version", version::check),
