@@ -70,6 +70,11 @@ pub struct KeyFacts {
     pub key_type: Option<String>,
     /// The release the key's group belongs to ("Windows 8.1"), when the group table says.
     pub release: Option<String>,
+    /// Which key-group source decided the edition: `image key configuration (FILE)` or
+    /// `built-in table`; `None` when no source knew the group.
+    pub edition_source: Option<String>,
+    /// The serial lies in one of the group's key ranges (`None`: the source has no ranges).
+    pub serial_in_range: Option<bool>,
     pub table_checksum_ok: bool,
     pub key_checksum_ok: Option<bool>,
     pub warnings: Vec<String>,
@@ -451,6 +456,8 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         edition_id: k.edition_id.clone(),
         key_type: k.key_type.clone(),
         release: k.product.clone(),
+        edition_source: k.edition_source.clone(),
+        serial_in_range: k.serial_in_range,
         table_checksum_ok: k.table_checksum_ok,
         key_checksum_ok: k.key_checksum_ok,
         warnings: k.warnings.clone(),
