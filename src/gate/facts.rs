@@ -268,7 +268,12 @@ impl ImageFacts {
             self.edition_id = Some(e.clone());
         }
         if let (Some(major), Some(minor), Some(build)) = (c.major, c.minor, c.build) {
-            self.version = Some(format!("{major}.{minor}.{build}"));
+            // The label's version keeps its revision (UBR) when it names the same build.
+            let mmb = format!("{major}.{minor}.{build}");
+            let same = self.version.as_deref().is_some_and(|v| v == mmb || v.starts_with(&format!("{mmb}.")));
+            if !same {
+                self.version = Some(mmb);
+            }
             self.build = Some(build);
             self.generation = product::generation(major, minor, build, c.is_server());
         } else if let Some(build) = c.build {

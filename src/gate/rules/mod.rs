@@ -89,8 +89,17 @@ impl Input<'_> {
         self.licensed.placeholders.iter().find(|p| p.table == table)
     }
 
+    /// Where the image's facts come from: its own files when they were read (the rules
+    /// then judge the content), else its XML label.
     pub fn image_evidence(&self) -> String {
-        format!("{} index {} (image XML)", self.image.path, self.image.index)
+        let from = match &self.image.content {
+            Some(c) if !c.unknown.iter().any(|u| u.starts_with("registry") || u.starts_with("architecture")) => {
+                "image content: registry and kernel"
+            }
+            Some(c) if c.edition_id.is_some() => "image content where readable, else image XML",
+            _ => "image XML",
+        };
+        format!("{} index {} ({from})", self.image.path, self.image.index)
     }
 }
 
