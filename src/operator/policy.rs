@@ -340,7 +340,7 @@ mod tests {
         let e = Policy::parse("[unknown]\nlicence = \"warn\"", "p.toml").unwrap_err().to_string();
         assert!(e.starts_with("p.toml: policy file at offset 10: "), "the key's position: {e}");
         assert!(
-            e.ends_with("unknown field `licence`, expected one of `edition`, `enterprise-upgrade`, `version`, `language`, `arch`, `media`, `kms-marker`, `key-integrity`, `approved-image`"),
+            e.ends_with("unknown field `licence`, expected one of `edition`, `enterprise-upgrade`, `version`, `language`, `arch`, `media`, `kms-marker`, `key-integrity`, `approved-image`, `image-metadata`, `image-key`"),
             "{e}"
         );
         let p = Policy::parse("[unknown]\nkms-marker = \"block\"\napproved-image = \"note\"", "p.toml").unwrap();

@@ -53,7 +53,9 @@ pub fn check(i: &Input) -> RuleResult {
         img.label.installation_type.as_deref().unwrap_or("-"),
     );
     let Some(c) = &img.content else {
-        return RuleResult::new(ID, Outcome::Unknown, "the image's own files were not read").with(label_ev);
+        // Only a caller that never reads content (a library user judging a label) gets
+        // here: `check` and `match` always read it, unreadable content being unknown.
+        return RuleResult::new(ID, Outcome::Skip, "the image's own files were not read").with(label_ev);
     };
     let mut ev = vec![label_ev];
     ev.extend(c.evidence.iter().map(|e| format!("{} index {}: {e}", img.path, img.index)));
