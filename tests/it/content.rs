@@ -286,3 +286,74 @@ fn damaged_key_configurations_fall_back_never_panic() {
         assert!(k["message"].as_str().unwrap().contains("pkeyconfig.xrm-ms"), "{what}: {k}");
     }
 }
+
+// ---- non-OS indexes and inspect --content ----
+
+/// Install media carry Windows PE and Setup indexes (EditionID WindowsPE): a two-index
+/// image, index 1 Windows PE, index 2 Windows 11 Pro.
+#[test]
+fn windows_pe_indexes_are_never_offered_and_check_says_what_they_are() {
+    let tmp = TempDir::new("winpe");
+    let tree = tmp.path().join("pe");
+    let mk = fixture("tools/mkwintree.py");
+    tool_ok(
+        "python3",
+        &[
+            s(&mk),
+            s(&tree),
+            "edition=WindowsPE",
+            "product=Microsoft Windows PE",
+            "type=WindowsPE",
+            "build=22621",
+            "arch=x64",
+        ],
+    );
+    let wim = tmp.path().join("boot.wim");
+    tool_ok("wimlib-imagex", &["capture", s(&tree), s(&wim), "Microsoft Windows Setup (amd64)"]);
+    tool_ok("wimlib-imagex", &["export", s(&fixture("images/pro.wim")), "1", s(&wim)]);
+    let r = check(&wim, "1", "pro", &EN11);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("index 1 is not a Windows to install") && r.stderr.contains("WindowsPE"), "{}", r.stderr);
+    let f = fixture("firmware/pro");
+    let mut a = vec!["match", s(&wim), "--json", "--acpi-dir", s(&f), "--no-offline-os"];
+    a.extend_from_slice(&MACHINE);
+    a.extend_from_slice(&EN11);
+    let m = oemgate(a);
+    let v = json(&m);
+    let idx: Vec<i64> = v["indexes"].as_array().unwrap().iter().map(|x| x["index"].as_i64().unwrap()).collect();
+    assert_eq!(idx, [2], "{}", m.stdout);
+    let mut a = vec!["match", s(&wim), "--select", "--acpi-dir", s(&f), "--no-offline-os"];
+    a.extend_from_slice(&MACHINE);
+    a.extend_from_slice(&EN11);
+    let m = oemgate(a);
+    assert_eq!((m.code, m.stdout.trim()), (0, "2"), "{}", m.stderr);
+}
+
+#[test]
+fn inspect_content_marks_each_disagreement() {
+    let tmp = TempDir::new("inspect-content");
+    let img = copy(&fixture("images/pro.wim"), tmp.path());
+    relabel(&img, "1", "WINDOWS/EDITIONID=Core");
+    let r = oemgate(["inspect", s(&img), "--content", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r);
+    let c = &v["content"][0];
+    assert_eq!(c["label"]["edition_id"], "Core");
+    assert_eq!(c["content"]["edition_id"], "Professional");
+    assert_eq!(c["content"]["product_type"], "WinNT");
+    assert_eq!(c["disagreements"], serde_json::json!([{"fact": "edition", "xml": "Core", "content": "Professional"}]));
+    // The XML facts are unchanged beside them.
+    assert_eq!(v["images"][0]["windows"]["edition_id"], "Core");
+    let t = oemgate(["inspect", s(&img), "--content"]);
+    assert!(
+        t.stdout.lines().any(|l| l.contains("edition") && l.contains("Core") && l.contains("Professional ≠ differs")),
+        "{}",
+        t.stdout
+    );
+    // Unmodified: no disagreement.
+    let v = json(&oemgate(["inspect", s(&fixture("images/install.esd")), "--content", "--json"]));
+    for c in v["content"].as_array().unwrap() {
+        assert_eq!(c["disagreements"], serde_json::json!([]), "{c}");
+        assert!(c["content"]["edition_id"].is_string());
+    }
+}

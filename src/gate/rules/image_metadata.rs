@@ -40,6 +40,12 @@ fn rows(label: &Label, c: &ImageContent) -> Vec<Row> {
     out
 }
 
+/// Each fact the label claims, compared with the content: (fact, label's value,
+/// content's value or `None` when unknown, equal?). `inspect --content` shows these.
+pub fn compare(label: &Label, c: &ImageContent) -> Vec<(&'static str, String, Option<String>, bool)> {
+    rows(label, c)
+}
+
 pub fn check(i: &Input) -> RuleResult {
     let img = i.image;
     let label_ev = format!(
