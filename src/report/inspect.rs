@@ -60,7 +60,7 @@ pub fn content_table(images: &[crate::gate::ImageFacts], color: bool) -> String 
         if let Some(what) = &c.non_os {
             let _ = writeln!(o, "  not an operating system image: {what} (Windows PE or Setup)");
         }
-        let _ = writeln!(o, "  {:<18} {:<24} {}", "fact", "XML", "content");
+        let _ = writeln!(o, "  {:<18} {:<24} content", "fact", "XML");
         for (fact, xml, content, same) in content_rows(img) {
             let shown = content.as_deref().unwrap_or("unknown");
             let mark = match (&content, same) {

@@ -157,7 +157,10 @@ fn relabelled_image_inside_an_iso_is_blocked() {
 
 /// A Windows 11 Pro tree (mkwintree.py) with `pkeyconfig` files written by
 /// mkpkeyconfig.py (or raw bytes), captured by wimlib.
-fn image_with_pkeyconfig(tmp: &Path, files: &[(&str, Result<Vec<&str>, &[u8]>)]) -> PathBuf {
+/// A key configuration file: its name, and the groups mkpkeyconfig.py writes or raw bytes.
+type PkeyFile<'a> = (&'a str, Result<Vec<&'a str>, &'a [u8]>);
+
+fn image_with_pkeyconfig(tmp: &Path, files: &[PkeyFile]) -> PathBuf {
     let tools = fixture("tools");
     let tree = tmp.join("tree");
     tool_ok(
@@ -214,6 +217,16 @@ fn a_group_only_the_image_knows_decides_the_edition() {
     assert_eq!(k["serial_in_range"], true);
     assert_eq!(rule(&v, "image-key")["outcome"], "pass");
     assert_eq!(rule(&v, "image-metadata")["outcome"], "pass");
+    let f = fixture("firmware/unknown-group");
+    let mut a = vec!["check", "--image", s(&wim), "--acpi-dir", s(&f), "--no-offline-os"];
+    a.extend_from_slice(&MACHINE);
+    a.extend_from_slice(&EN11);
+    let t = oemgate(a);
+    assert!(
+        t.stdout.contains("group 99999 OEM:DM (group from the image key configuration (/Windows/System32/spp/tokens/pkeyconfig/pkeyconfig.xrm-ms))"),
+        "{}",
+        t.stdout
+    );
     // The same key against the fixture without a key configuration: the built-in table
     // does not know the group.
     let r = check(&fixture("images/pro.wim"), "1", "unknown-group", &EN11);
