@@ -370,3 +370,37 @@ fn inspect_content_marks_each_disagreement() {
         assert!(c["content"]["edition_id"].is_string());
     }
 }
+
+/// A damaged SOFTWARE hive (not a regf file) in an image that wimlib captured: the content
+/// is unknown with the reason, the label unconfirmed (warn by default, block by policy).
+#[test]
+fn damaged_hive_leaves_the_content_unknown_with_the_reason() {
+    let tmp = TempDir::new("bad-hive");
+    let tree = tmp.path().join("tree");
+    let mk = fixture("tools/mkwintree.py");
+    tool_ok(
+        "python3",
+        &[s(&mk), s(&tree), "edition=Professional", "product=Windows 11 Pro", "build=22631", "arch=x64"],
+    );
+    std::fs::write(tree.join("Windows/System32/config/SOFTWARE"), b"regf but not really a hive").unwrap();
+    let wim = tmp.path().join("install.wim");
+    tool_ok("wimlib-imagex", &["capture", s(&tree), s(&wim), "Windows 11 Pro"]);
+    // wimlib could not read the hive either: the label claims what a relabeller writes.
+    relabel(&wim, "1", "WINDOWS/EDITIONID=Professional");
+    let r = check(&wim, "1", "pro", &EN11);
+    let v = json(&r);
+    let m = rule(&v, "image-metadata");
+    assert_eq!(m["outcome"], "unknown", "{m}");
+    assert_eq!(m["effect"], "warn", "{m}");
+    let msg = m["message"].as_str().unwrap();
+    assert!(msg.contains("own edition, default language cannot be read"), "{msg}");
+    assert!(msg.contains("/Windows/System32/config/SOFTWARE: not a readable registry hive"), "{msg}");
+    assert!(v["image"]["content"]["unknown"][0].as_str().unwrap().starts_with("registry: "), "{v}");
+    // The kernel still gives the architecture.
+    assert_eq!(v["image"]["content"]["arch"], "x64");
+    let policy = tmp.path().join("p.toml");
+    std::fs::write(&policy, "[unknown]\nimage-metadata = \"block\"\n").unwrap();
+    let mut a = EN11.to_vec();
+    a.extend(["--policy", s(&policy)]);
+    assert_eq!(check(&wim, "1", "pro", &a).code, 3);
+}
