@@ -239,6 +239,41 @@ mod tests {
     }
 
     #[test]
+    fn image_key_configuration_answers_ahead_of_the_builtin_table() {
+        use crate::firmware::editions::{Builtin, Chain, EditionSource};
+        use crate::image::content::pkeyconfig::{Configuration, KeyRange};
+        let act = "{00000000-0000-0000-0000-000000000001}".to_string();
+        let config = KeyConfig {
+            configurations: vec![Configuration {
+                act_config_id: act.clone(),
+                group_id: 3305,
+                edition_ids: vec!["Core".into()],
+                description: String::new(),
+                key_type: "OEM:DM".into(),
+            }],
+            ranges: vec![KeyRange {
+                act_config_id: act.to_uppercase(),
+                part_number: String::new(),
+                eula_type: "OEM".into(),
+                valid: true,
+                start: 10,
+                end: 20,
+            }],
+        };
+        let files = [KeyConfigFile { path: format!("{PKEYCONFIG_DIR}/pkeyconfig.xrm-ms"), config }];
+        let own = ImageKeyConfig(&files);
+        let chain = Chain(vec![&own, &Builtin]);
+        // The built-in table says 3305 is Professional; the image's own file decides.
+        let g = chain.lookup(3305, 15).unwrap();
+        assert_eq!((g.edition_id.as_str(), g.serial_in_range), ("Core", Some(true)));
+        assert!(g.source.contains("pkeyconfig.xrm-ms"), "{}", g.source);
+        assert_eq!(chain.lookup(3305, 21).unwrap().serial_in_range, Some(false));
+        // A group the image does not know falls through to the built-in table.
+        assert_eq!(chain.lookup(3258, 0).unwrap().source, "built-in table");
+        assert!(own.lookup(3258, 0).is_none());
+    }
+
+    #[test]
     fn non_os_is_windows_pe_only() {
         let mut c = ContentFacts::unreadable(1, "x");
         assert_eq!(c.non_os(), None);
