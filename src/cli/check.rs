@@ -8,7 +8,7 @@ use crate::exit::ExitStatus;
 use crate::firmware::{self, TableSources};
 use crate::gate::facts::{self, FileHash, ImageFacts, LicensedFacts};
 use crate::image::content::facts::{ContentFacts, ImageKeyConfig};
-use crate::image::wim::Wim;
+use crate::image::archive::Wim;
 use crate::image::{self, ImageReport, content};
 use crate::offline_os;
 use crate::operator::{self, Policy};
