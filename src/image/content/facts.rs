@@ -9,8 +9,8 @@
 //! guess.
 
 use crate::error::Result;
-use crate::image::iso::pe;
 use crate::image::archive::Wim;
+use crate::image::iso::pe;
 use crate::image::wim::tree::{Found, Tree};
 use crate::offline_os::hive::Hive;
 use crate::offline_os::{self, RegistryFacts};
