@@ -5,6 +5,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RuleId {
     KeyIntegrity,
+    ImageMetadata,
+    ImageKey,
     Edition,
     EnterpriseUpgrade,
     Version,
@@ -17,8 +19,10 @@ pub enum RuleId {
 
 impl RuleId {
     /// Every rule, in report order.
-    pub const ALL: [RuleId; 9] = [
+    pub const ALL: [RuleId; 11] = [
         RuleId::KeyIntegrity,
+        RuleId::ImageMetadata,
+        RuleId::ImageKey,
         RuleId::Edition,
         RuleId::EnterpriseUpgrade,
         RuleId::Version,
@@ -32,6 +36,8 @@ impl RuleId {
     /// The ids as written, in the order of [`RuleId::ALL`].
     pub const NAMES: &'static [&'static str] = &[
         "key-integrity",
+        "image-metadata",
+        "image-key",
         "edition",
         "enterprise-upgrade",
         "version",

@@ -7,7 +7,9 @@ use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::firmware::{self, TableSources};
 use crate::gate::facts::{self, FileHash, ImageFacts, LicensedFacts};
-use crate::image::{self, ImageReport};
+use crate::image::archive::Wim;
+use crate::image::content::facts::{ContentFacts, ImageKeyConfig};
+use crate::image::{self, ImageReport, content};
 use crate::offline_os;
 use crate::operator::{self, Policy};
 use crate::report;
@@ -84,6 +86,16 @@ pub(super) fn load_policy(a: &LicenceArgs) -> Result<Policy> {
 
 /// Gather the licensed facts from firmware, declaration, policy and offline OS.
 pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts> {
+    licensed_with(a, policy, &crate::firmware::editions::Builtin)
+}
+
+/// [`licensed`], the firmware key's group resolved through `editions` (the image's own
+/// key configuration ahead of the built-in table).
+pub(super) fn licensed_with(
+    a: &LicenceArgs,
+    policy: &Policy,
+    editions: &dyn crate::firmware::editions::EditionSource,
+) -> Result<LicensedFacts> {
     let flags = operator::Flags {
         edition: a.licensed_edition.clone(),
         version: a.licensed_version.clone(),
@@ -95,7 +107,7 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
     let machine = facts::MachineDeclaration { arch: a.machine_arch.clone(), firmware: a.machine_firmware.clone() };
     machine.parse()?;
     let sources = TableSources { acpi_dir: a.acpi_dir.clone(), msdm_file: a.from_file.clone(), slic_file: None };
-    let fw = firmware::read(&sources)?;
+    let fw = firmware::read_with(&sources, editions)?;
     // In WinPE the installed Windows is found on the fixed disks; several installations
     // leave it unknown (never the first one found).
     let mut ambiguous: Vec<String> = Vec::new();
@@ -123,6 +135,29 @@ pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts
         machine: &machine,
         show_key: a.show_key,
     })
+}
+
+/// The image opened for its files too: its report, and the opened image or why its
+/// files cannot be read (an encrypted ESD).
+pub(super) fn open_image(path: &std::path::Path) -> Result<(ImageReport, std::result::Result<Wim, String>)> {
+    let (rep, parts) = image::open_with_sources(path)?;
+    let wim = Wim::from_sources(rep.clone(), parts).map_err(|e| e.to_string());
+    Ok((rep, wim))
+}
+
+/// The content facts of index `index`: unknown with the reason when unreadable.
+pub(super) fn content_of(wim: &std::result::Result<Wim, String>, index: u32) -> ContentFacts {
+    match wim {
+        Ok(w) => content::facts::read(w, index).unwrap_or_else(|e| ContentFacts::unreadable(index, &e.to_string())),
+        Err(why) => ContentFacts::unreadable(index, why),
+    }
+}
+
+/// What a non-OS index is, said plainly.
+pub(super) fn non_os_message(path: &str, index: u32, what: &str) -> String {
+    format!(
+        "{path}: index {index} is not a Windows to install: its EditionID/InstallationType is {what} (a Windows PE or Setup image that installation media carry); choose an operating system index (see `oemgate inspect`)"
+    )
 }
 
 /// The detected installed Windows to use: the only candidate, or none, with the roots
@@ -237,7 +272,7 @@ pub fn run(args: CheckArgs) -> ExitStatus {
 
 fn check(args: &CheckArgs) -> Result<ExitStatus> {
     let policy = load_policy(&args.licence)?;
-    let rep = image::open(&args.image)?;
+    let (rep, wim) = open_image(&args.image)?;
     let info = match args.index {
         Some(n) => image::select_index(&rep, n)?,
         None if rep.images.len() == 1 => &rep.images[0],
@@ -251,8 +286,19 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
             });
         }
     };
-    let licensed = licensed(&args.licence, &policy)?;
+    let content = content_of(&wim, info.index);
+    if let Some(what) = content.non_os() {
+        return Err(Error::Usage { message: non_os_message(&rep.path, info.index, what) });
+    }
+    let own = content.key_configs.as_deref().map(ImageKeyConfig).ok();
+    let builtin = crate::firmware::editions::Builtin;
+    let chain = match &own {
+        Some(o) => crate::firmware::editions::Chain(vec![o, &builtin]),
+        None => crate::firmware::editions::Chain(vec![&builtin]),
+    };
+    let licensed = licensed_with(&args.licence, &policy, &chain)?;
     let mut img = ImageFacts::from_report(&rep, info);
+    img.apply_content(facts::ImageContent::from_facts(&content));
     img.sha256 = hashes(&rep, &policy)?;
     let v = crate::gate::evaluate(&licensed, &img, &policy);
     let out = if args.json {

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::exit::ExitStatus;
+use crate::gate::facts::{ImageContent, ImageFacts};
 use crate::image;
 use crate::report;
 
@@ -20,6 +21,10 @@ pub struct InspectArgs {
     /// Also show the WIM header and resource headers
     #[arg(long, short)]
     pub verbose: bool,
+    /// Also read each index's own files (registry hives, kernel, key configuration) and
+    /// show their facts beside the XML's, disagreements marked
+    #[arg(long)]
+    pub content: bool,
 }
 
 pub fn run(args: InspectArgs) -> ExitStatus {
@@ -33,11 +38,31 @@ pub fn run(args: InspectArgs) -> ExitStatus {
             Err(e) => return super::fail(&e),
         }
     }
-    let out = if args.json {
+    let mut out = if args.json {
         report::inspect::json(&rep)
     } else {
         report::inspect::table(&rep, args.verbose, crate::platform::stdout_color())
     };
+    if args.content {
+        let wim = match super::check::open_image(&args.image) {
+            Ok((_, w)) => w,
+            Err(e) => return super::fail(&e),
+        };
+        let facts: Vec<ImageFacts> = rep
+            .images
+            .iter()
+            .map(|info| {
+                let mut img = ImageFacts::from_report(&rep, info);
+                img.apply_content(ImageContent::from_facts(&super::check::content_of(&wim, info.index)));
+                img
+            })
+            .collect();
+        out = if args.json {
+            report::inspect::with_content_json(&out, &facts)
+        } else {
+            out + &report::inspect::content_table(&facts, crate::platform::stdout_color())
+        };
+    }
     print!("{out}");
     ExitStatus::Ok
 }

@@ -3,12 +3,12 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::check::{
-    LicenceArgs, hashes, licensed, load_policy, publish_task_sequence_variables, verdict_variables, write_log,
+    LicenceArgs, content_of, hashes, licensed, load_policy, non_os_message, open_image,
+    publish_task_sequence_variables, verdict_variables, write_log,
 };
 use crate::error::Result;
 use crate::exit::ExitStatus;
 use crate::gate::{Decision, ImageFacts, Verdict};
-use crate::image;
 use crate::report;
 use crate::report::check::Selection;
 use crate::report::cmtrace::Severity;
@@ -81,19 +81,25 @@ pub fn select(results: &[(ImageFacts, Verdict)]) -> Selection {
 
 fn run_match(args: &MatchArgs) -> Result<ExitStatus> {
     let policy = load_policy(&args.licence)?;
-    let rep = image::open(&args.image)?;
+    let (rep, wim) = open_image(&args.image)?;
     let licensed = licensed(&args.licence, &policy)?;
     let sums = hashes(&rep, &policy)?;
-    let results: Vec<(ImageFacts, Verdict)> = rep
-        .images
-        .iter()
-        .map(|info| {
-            let mut img = ImageFacts::from_report(&rep, info);
-            img.sha256 = sums.clone();
-            let v = crate::gate::evaluate(&licensed, &img, &policy);
-            (img, v)
-        })
-        .collect();
+    let mut results: Vec<(ImageFacts, Verdict)> = Vec::new();
+    for info in &rep.images {
+        let content = content_of(&wim, info.index);
+        // Windows PE and Setup indexes are never offered.
+        if let Some(what) = content.non_os() {
+            if args.licence.verbose {
+                eprintln!("oemgate: not offered: {}", non_os_message(&rep.path, info.index, what));
+            }
+            continue;
+        }
+        let mut img = ImageFacts::from_report(&rep, info);
+        img.apply_content(crate::gate::facts::ImageContent::from_facts(&content));
+        img.sha256 = sums.clone();
+        let v = crate::gate::evaluate(&licensed, &img, &policy);
+        results.push((img, v));
+    }
     let selection = args.select.then(|| select(&results));
     if args.json {
         print!("{}", report::check::match_json(&rep.path, &licensed, &results, selection.as_ref()));

@@ -70,6 +70,11 @@ pub struct KeyFacts {
     pub key_type: Option<String>,
     /// The release the key's group belongs to ("Windows 8.1"), when the group table says.
     pub release: Option<String>,
+    /// Which key-group source decided the edition: `image key configuration (FILE)` or
+    /// `built-in table`; `None` when no source knew the group.
+    pub edition_source: Option<String>,
+    /// The serial lies in one of the group's key ranges (`None`: the source has no ranges).
+    pub serial_in_range: Option<bool>,
     pub table_checksum_ok: bool,
     pub key_checksum_ok: Option<bool>,
     pub warnings: Vec<String>,
@@ -137,6 +142,105 @@ pub struct ImageFacts {
     pub media: Option<Fact<MediaKind>>,
     /// SHA-256 of each file of the image (only computed when the policy lists hashes).
     pub sha256: Vec<FileHash>,
+    /// What the image's XML label claims, kept when the content facts replaced the
+    /// fields above (`check` reads the content; the rules then use the content's facts).
+    pub label: Label,
+    /// What the image's own files say (`None`: not read).
+    pub content: Option<ImageContent>,
+}
+
+/// The facts the XML label claims that the gate uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Label {
+    pub edition_id: Option<String>,
+    pub build: Option<u32>,
+    pub arch: Option<String>,
+    pub default_language: Option<String>,
+    pub installation_type: Option<String>,
+}
+
+/// The image's content facts as the rules and the JSON see them (from
+/// `crate::image::content::facts::ContentFacts`); `None` fields are unknown, `unknown`
+/// says why.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImageContent {
+    pub edition_id: Option<String>,
+    pub product_name: Option<String>,
+    pub installation_type: Option<String>,
+    pub build: Option<u32>,
+    pub major: Option<u32>,
+    pub minor: Option<u32>,
+    pub product_type: Option<String>,
+    pub arch: Option<String>,
+    /// The install language as a tag (SYSTEM's Nls\Language\InstallLanguage).
+    pub default_language: Option<String>,
+    pub install_lcid: Option<String>,
+    pub languages: Vec<String>,
+    /// Registry hives and the PE file the facts came from.
+    pub evidence: Vec<String>,
+    /// The key configuration files read (`pkeyconfig*.xrm-ms`); empty when none was readable.
+    pub key_configuration: Vec<String>,
+    /// Why a group of facts is unknown ("registry: ...", "architecture: ...", "key configuration: ...").
+    pub unknown: Vec<String>,
+    /// A non-OS image (Windows PE, Setup): what it says it is.
+    pub non_os: Option<String>,
+    pub warnings: Vec<String>,
+    /// The key groups the image's key configuration knows; `None` when it could not be read.
+    #[serde(skip)]
+    pub key_groups: Option<Vec<u32>>,
+}
+
+impl ImageContent {
+    pub fn from_facts(c: &crate::image::content::facts::ContentFacts) -> ImageContent {
+        use crate::image::content::facts::{SOFTWARE, SYSTEM};
+        let mut out =
+            ImageContent { warnings: c.warnings.clone(), non_os: c.non_os().map(str::to_string), ..Default::default() };
+        match &c.registry {
+            Ok(r) => {
+                out.edition_id = r.edition_id.clone();
+                out.product_name = r.product_name.clone();
+                out.installation_type = r.installation_type.clone();
+                out.build = r.current_build;
+                out.major = r.major;
+                out.minor = r.minor;
+                out.product_type = r.product_type.clone();
+                out.arch = r.arch.clone();
+                out.default_language = r.install_language.as_deref().and_then(product::canonical_language);
+                out.install_lcid = r.install_lcid.clone();
+                out.languages = r.ui_languages.clone();
+                out.evidence.push(format!("{SOFTWARE}: Microsoft\\Windows NT\\CurrentVersion"));
+                let cs = r.control_set.as_deref().unwrap_or("ControlSet");
+                out.evidence.push(format!("{SYSTEM}: {cs}\\Control (Nls\\Language, MUI\\UILanguages, ProductOptions)"));
+                out.warnings.extend(r.warnings.iter().cloned());
+            }
+            Err(why) => out.unknown.push(format!("registry: {why}")),
+        }
+        match &c.arch {
+            Ok((a, file)) => {
+                out.arch = Some(a.clone());
+                out.evidence.push(format!("{file}: PE machine {a}"));
+            }
+            // The registry's PROCESSOR_ARCHITECTURE stays when the PE files are unreadable.
+            Err(why) => out.unknown.push(format!("architecture: {why}")),
+        }
+        match &c.key_configs {
+            Ok(files) => {
+                out.key_configuration = files.iter().map(|f| f.path.clone()).collect();
+                let mut groups: Vec<u32> =
+                    files.iter().flat_map(|f| f.config.configurations.iter().map(|c| c.group_id)).collect();
+                groups.sort_unstable();
+                groups.dedup();
+                out.key_groups = Some(groups);
+            }
+            Err(why) => out.unknown.push(format!("key configuration: {why}")),
+        }
+        out
+    }
+
+    fn is_server(&self) -> bool {
+        crate::image::product::is_server(self.installation_type.as_deref(), self.product_type.as_deref())
+            || self.edition_id.as_deref().and_then(crate::edition::lookup).is_some_and(|e| e.is_server())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,6 +258,40 @@ impl ImageFacts {
             .and_then(media_kind)
             .map(|(kind, evidence)| Fact::new(kind, Source::Image, format!("{}: {evidence}", rep.path)));
         ImageFacts { media, ..ImageFacts::from_info(&rep.path, info) }
+    }
+
+    /// Record the image's content facts and let them decide: every field the rules read
+    /// takes the content's value where the content knows it (the label's claims stay in
+    /// `label`, for the `image-metadata` rule to compare).
+    pub fn apply_content(&mut self, c: ImageContent) {
+        if let Some(e) = &c.edition_id {
+            self.edition_id = Some(e.clone());
+        }
+        if let (Some(major), Some(minor), Some(build)) = (c.major, c.minor, c.build) {
+            // The label's version keeps its revision (UBR) when it names the same build.
+            let mmb = format!("{major}.{minor}.{build}");
+            let same = self.version.as_deref().is_some_and(|v| v == mmb || v.starts_with(&format!("{mmb}.")));
+            if !same {
+                self.version = Some(mmb);
+            }
+            self.build = Some(build);
+            self.generation = product::generation(major, minor, build, c.is_server());
+        } else if let Some(build) = c.build {
+            self.build = Some(build);
+        }
+        if let Some(t) = &c.installation_type {
+            self.installation_type = Some(t.clone());
+        }
+        if let Some(a) = &c.arch {
+            self.arch = Some(a.clone());
+        }
+        if let Some(l) = &c.default_language {
+            self.default_language = Some(l.clone());
+        }
+        if !c.languages.is_empty() {
+            self.languages = c.languages.clone();
+        }
+        self.content = Some(c);
     }
 
     pub fn from_info(path: &str, info: &ImageInfo) -> ImageFacts {
@@ -178,6 +316,14 @@ impl ImageFacts {
             languages: w.map(|w| w.languages.clone()).unwrap_or_default(),
             media: None,
             sha256: Vec::new(),
+            label: Label {
+                edition_id: w.and_then(|w| w.edition_id.clone()).filter(|e| !e.trim().is_empty()),
+                build: version.map(|v| v.build),
+                arch: w.and_then(|w| w.arch).filter(|a| a.is_known()).map(|a| a.name.to_string()),
+                default_language: w.and_then(|w| w.default_language.clone()),
+                installation_type: w.and_then(|w| w.installation_type.clone()),
+            },
+            content: None,
         }
     }
 }
@@ -315,6 +461,8 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
         edition_id: k.edition_id.clone(),
         key_type: k.key_type.clone(),
         release: k.product.clone(),
+        edition_source: k.edition_source.clone(),
+        serial_in_range: k.serial_in_range,
         table_checksum_ok: k.table_checksum_ok,
         key_checksum_ok: k.key_checksum_ok,
         warnings: k.warnings.clone(),

@@ -41,6 +41,31 @@ pub struct OfflineOsFacts {
     pub warnings: Vec<String>,
 }
 
+/// What a Windows' SOFTWARE and SYSTEM hives say about it: the one reader for both
+/// the installed Windows and an image's own hives (`crate::image::content::facts`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistryFacts {
+    pub edition_id: Option<String>,
+    pub product_name: Option<String>,
+    /// `Client`, `Server`, `Server Core`, `WindowsPE`...
+    pub installation_type: Option<String>,
+    pub current_build: Option<u32>,
+    pub major: Option<u32>,
+    pub minor: Option<u32>,
+    /// `WinNT`, `ServerNT`, `LanmanNT` (SYSTEM's ProductOptions).
+    pub product_type: Option<String>,
+    /// "x86", "x64", "arm64", "arm" from PROCESSOR_ARCHITECTURE.
+    pub arch: Option<String>,
+    /// InstallLanguage as a tag (e.g. "ja-JP"); the raw LCID when not in the table.
+    pub install_language: Option<String>,
+    pub install_lcid: Option<String>,
+    pub ui_languages: Vec<String>,
+    pub control_set: Option<String>,
+    pub has_digital_product_id: bool,
+    /// Keys or values missing ("SOFTWARE: no ... key").
+    pub warnings: Vec<String>,
+}
+
 /// Find `rel` (components) under `root`, matching each component case-insensitively
 /// like Windows does.
 pub fn find_ci(root: &Path, rel: &[&str]) -> Option<PathBuf> {
@@ -94,20 +119,29 @@ pub fn read(root: &Path) -> Result<OfflineOsFacts> {
         hives: Vec::new(),
         warnings: Vec::new(),
     };
+    let mut reg = RegistryFacts::default();
     let in_sw = |e: Error| e.in_file(sw_path.display().to_string());
     let (sw, sw_rec) = hive::replay::open(&sw_path, "SOFTWARE")?;
     facts.warnings.extend(sw.warnings.iter().map(|w| format!("SOFTWARE: {w}")));
     note_recovery(&mut facts, sw_rec);
-    if let Some(cv) = sw.key(CURRENT_VERSION).map_err(in_sw)? {
-        read_current_version(&sw, &cv, &mut facts).map_err(in_sw)?;
-    } else {
-        facts.warnings.push(format!("SOFTWARE: no {CURRENT_VERSION} key"));
-    }
+    read_software(&sw, &mut reg).map_err(in_sw)?;
     let in_sys = |e: Error| e.in_file(sys_path.display().to_string());
     let (sys, sys_rec) = hive::replay::open(&sys_path, "SYSTEM")?;
     facts.warnings.extend(sys.warnings.iter().map(|w| format!("SYSTEM: {w}")));
     note_recovery(&mut facts, sys_rec);
-    read_system(&sys, &mut facts).map_err(in_sys)?;
+    read_system(&sys, &mut reg).map_err(in_sys)?;
+    facts.edition_id = reg.edition_id;
+    facts.product_name = reg.product_name;
+    facts.current_build = reg.current_build;
+    facts.major = reg.major;
+    facts.minor = reg.minor;
+    facts.arch = reg.arch;
+    facts.install_language = reg.install_language;
+    facts.install_lcid = reg.install_lcid;
+    facts.ui_languages = reg.ui_languages;
+    facts.control_set = reg.control_set;
+    facts.has_digital_product_id = reg.has_digital_product_id;
+    facts.warnings.extend(reg.warnings);
     Ok(facts)
 }
 
@@ -127,9 +161,21 @@ fn dword_value<S: crate::source::ReadAt>(h: &Hive<S>, k: &KeyNode, name: &str) -
     Ok(h.value(k, name)?.and_then(|v| v.as_dword()))
 }
 
-fn read_current_version<S: crate::source::ReadAt>(h: &Hive<S>, cv: &KeyNode, f: &mut OfflineOsFacts) -> Result<()> {
+/// Read SOFTWARE's `Microsoft\Windows NT\CurrentVersion` into `f` (a missing key is a warning).
+pub fn read_software<S: crate::source::ReadAt>(h: &Hive<S>, f: &mut RegistryFacts) -> Result<()> {
+    match h.key(CURRENT_VERSION)? {
+        Some(cv) => read_current_version(h, &cv, f),
+        None => {
+            f.warnings.push(format!("SOFTWARE: no {CURRENT_VERSION} key"));
+            Ok(())
+        }
+    }
+}
+
+fn read_current_version<S: crate::source::ReadAt>(h: &Hive<S>, cv: &KeyNode, f: &mut RegistryFacts) -> Result<()> {
     f.edition_id = string_value(h, cv, "EditionID")?;
     f.product_name = string_value(h, cv, "ProductName")?;
+    f.installation_type = string_value(h, cv, "InstallationType")?;
     let build = match string_value(h, cv, "CurrentBuild")? {
         Some(b) => Some(b),
         None => string_value(h, cv, "CurrentBuildNumber")?,
@@ -151,7 +197,9 @@ fn read_current_version<S: crate::source::ReadAt>(h: &Hive<S>, cv: &KeyNode, f: 
     Ok(())
 }
 
-fn read_system<S: crate::source::ReadAt>(h: &Hive<S>, f: &mut OfflineOsFacts) -> Result<()> {
+/// Read SYSTEM's current control set into `f`: install and UI languages, product type,
+/// PROCESSOR_ARCHITECTURE (a missing Select\\Current is a warning).
+pub fn read_system<S: crate::source::ReadAt>(h: &Hive<S>, f: &mut RegistryFacts) -> Result<()> {
     let current = match h.key("Select")? {
         Some(sel) => dword_value(h, &sel, "Current")?,
         None => None,
@@ -167,6 +215,9 @@ fn read_system<S: crate::source::ReadAt>(h: &Hive<S>, f: &mut OfflineOsFacts) ->
             f.install_language = Some(lcid::tag_for_hex(&raw).map_or_else(|| raw.clone(), str::to_string));
             f.install_lcid = Some(raw);
         }
+    }
+    if let Some(k) = h.key(&format!("{cs}\\Control\\ProductOptions"))? {
+        f.product_type = string_value(h, &k, "ProductType")?;
     }
     if let Some(k) = h.key(&format!("{cs}\\Control\\MUI\\UILanguages"))? {
         f.ui_languages = h.subkeys(&k)?.into_iter().map(|k| k.name).collect();

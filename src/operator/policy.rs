@@ -67,6 +67,8 @@ pub struct UnknownTable {
     pub kms_marker: Action,
     pub key_integrity: Action,
     pub approved_image: Action,
+    pub image_metadata: Action,
+    pub image_key: Action,
 }
 
 impl Default for UnknownTable {
@@ -82,6 +84,8 @@ impl Default for UnknownTable {
             kms_marker: Action::Warn,
             key_integrity: Action::Warn,
             approved_image: Action::Block,
+            image_metadata: Action::Warn,
+            image_key: Action::Warn,
         }
     }
 }
@@ -103,6 +107,8 @@ impl UnknownTable {
             RuleId::KmsMarker => &self.kms_marker,
             RuleId::KeyIntegrity => &self.key_integrity,
             RuleId::ApprovedImage => &self.approved_image,
+            RuleId::ImageMetadata => &self.image_metadata,
+            RuleId::ImageKey => &self.image_key,
         }
     }
 
@@ -117,12 +123,14 @@ impl UnknownTable {
             RuleId::KmsMarker => &mut self.kms_marker,
             RuleId::KeyIntegrity => &mut self.key_integrity,
             RuleId::ApprovedImage => &mut self.approved_image,
+            RuleId::ImageMetadata => &mut self.image_metadata,
+            RuleId::ImageKey => &mut self.image_key,
         }
     }
 }
 
 /// The keys of `[unknown]` in the order messages list them (README's order).
-const UNKNOWN_ORDER: [RuleId; 9] = [
+const UNKNOWN_ORDER: [RuleId; 11] = [
     RuleId::Edition,
     RuleId::EnterpriseUpgrade,
     RuleId::Version,
@@ -132,9 +140,11 @@ const UNKNOWN_ORDER: [RuleId; 9] = [
     RuleId::KmsMarker,
     RuleId::KeyIntegrity,
     RuleId::ApprovedImage,
+    RuleId::ImageMetadata,
+    RuleId::ImageKey,
 ];
-const UNKNOWN_KEYS: [&str; 9] = {
-    let mut keys = [""; 9];
+const UNKNOWN_KEYS: [&str; 11] = {
+    let mut keys = [""; 11];
     let mut i = 0;
     while i < keys.len() {
         keys[i] = UNKNOWN_ORDER[i].as_str();
@@ -330,7 +340,7 @@ mod tests {
         let e = Policy::parse("[unknown]\nlicence = \"warn\"", "p.toml").unwrap_err().to_string();
         assert!(e.starts_with("p.toml: policy file at offset 10: "), "the key's position: {e}");
         assert!(
-            e.ends_with("unknown field `licence`, expected one of `edition`, `enterprise-upgrade`, `version`, `language`, `arch`, `media`, `kms-marker`, `key-integrity`, `approved-image`"),
+            e.ends_with("unknown field `licence`, expected one of `edition`, `enterprise-upgrade`, `version`, `language`, `arch`, `media`, `kms-marker`, `key-integrity`, `approved-image`, `image-metadata`, `image-key`"),
             "{e}"
         );
         let p = Policy::parse("[unknown]\nkms-marker = \"block\"\napproved-image = \"note\"", "p.toml").unwrap();

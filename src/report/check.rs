@@ -203,7 +203,12 @@ pub fn licence_block(o: &mut String, l: &LicensedFacts, verbose: bool) {
     }
     if let Some(k) = &l.firmware_key {
         let group = k.group_id.map_or_else(|| "-".into(), |g| g.to_string());
-        let _ = writeln!(o, "  {:<10} {} group {group} {}", "key", k.key, k.key_type.as_deref().unwrap_or(""));
+        // The built-in table is the default source; the image's own configuration is named.
+        let from = match k.edition_source.as_deref() {
+            Some(src) if src != "built-in table" => format!(" (group from the {src})"),
+            _ => String::new(),
+        };
+        let _ = writeln!(o, "  {:<10} {} group {group} {}{from}", "key", k.key, k.key_type.as_deref().unwrap_or(""));
     }
     let _ = writeln!(o, "  {:<10} {}", "version", fact(l.version.as_ref(), |g| g.to_string(), verbose));
     let _ = writeln!(o, "  {:<10} {}", "language", fact(l.language.as_ref(), String::clone, verbose));

@@ -15,6 +15,84 @@ pub fn json(rep: &ImageReport) -> String {
     super::to_json(&super::inspect_json::document(rep))
 }
 
+/// The content facts of each index, compared with its label (`inspect --content`).
+fn content_rows(img: &crate::gate::ImageFacts) -> Vec<(&'static str, String, Option<String>, bool)> {
+    match &img.content {
+        Some(c) => crate::gate::rules::image_metadata::compare(&img.label, c),
+        None => Vec::new(),
+    }
+}
+
+/// `inspect --content --json`: the inspect document with a `content` array, one entry
+/// per index: `index`, `label` (the XML's claims), `content` (the image's own facts,
+/// `unknown` saying why any is missing), `disagreements` ([{fact, xml, content}]).
+pub fn with_content_json(doc: &str, images: &[crate::gate::ImageFacts]) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(doc).expect("our own JSON parses");
+    let arr: Vec<serde_json::Value> = images
+        .iter()
+        .map(|img| {
+            let disagreements: Vec<serde_json::Value> = content_rows(img)
+                .into_iter()
+                .filter(|(_, _, c, same)| c.is_some() && !same)
+                .map(|(fact, xml, content, _)| serde_json::json!({"fact": fact, "xml": xml, "content": content}))
+                .collect();
+            serde_json::json!({
+                "index": img.index,
+                "label": img.label,
+                "content": img.content,
+                "disagreements": disagreements,
+            })
+        })
+        .collect();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("content".into(), serde_json::Value::Array(arr));
+    }
+    super::to_json(&v)
+}
+
+/// `inspect --content`: each index's own facts beside the XML's; `≠` marks a disagreement.
+pub fn content_table(images: &[crate::gate::ImageFacts], color: bool) -> String {
+    let st = Style { color };
+    let mut o = String::new();
+    for img in images {
+        let Some(c) = &img.content else { continue };
+        let _ = writeln!(o, "\nContent of index {} (the image's own files)", img.index);
+        if let Some(what) = &c.non_os {
+            let _ = writeln!(o, "  not an operating system image: {what} (Windows PE or Setup)");
+        }
+        let _ = writeln!(o, "  {:<18} {:<24} content", "fact", "XML");
+        for (fact, xml, content, same) in content_rows(img) {
+            let shown = content.as_deref().unwrap_or("unknown");
+            let mark = match (&content, same) {
+                (Some(_), false) => st.red("≠ differs"),
+                (None, _) => st.yellow("? unconfirmed"),
+                _ => String::new(),
+            };
+            let row = format!("  {fact:<18} {xml:<24} {shown} {mark}");
+            let _ = writeln!(o, "{}", row.trim_end());
+        }
+        let line = |k: &str, v: Option<String>| format!("  {k:<18} {}\n", v.unwrap_or_else(|| "-".into()));
+        o.push_str(&line("product name", c.product_name.clone()));
+        o.push_str(&line("version", c.major.zip(c.minor).zip(c.build).map(|((a, b), n)| format!("{a}.{b}.{n}"))));
+        o.push_str(&line("product type", c.product_type.clone()));
+        o.push_str(&line("UI languages", (!c.languages.is_empty()).then(|| c.languages.join(", "))));
+        o.push_str(&line(
+            "key configuration",
+            (!c.key_configuration.is_empty()).then(|| {
+                let n = c.key_groups.as_ref().map_or(0, Vec::len);
+                format!("{} ({n} key groups)", c.key_configuration.join(", "))
+            }),
+        ));
+        for u in &c.unknown {
+            let _ = writeln!(o, "  unknown: {u}");
+        }
+        for w in &c.warnings {
+            let _ = writeln!(o, "  warning: {w}");
+        }
+    }
+    o
+}
+
 fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(|| "-".to_string(), |x| x.to_string())
 }

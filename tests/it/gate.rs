@@ -446,6 +446,8 @@ fn json_shape_is_stable() {
         ids,
         [
             "key-integrity",
+            "image-metadata",
+            "image-key",
             "edition",
             "enterprise-upgrade",
             "version",

@@ -107,13 +107,30 @@ fn want(l: &str, i: &str, sa: bool) -> Want {
 }
 
 fn build_matrix_wim(dir: &TempDir, editions: &[&str]) -> String {
+    // Each index is captured from its own tree (fixtures/tools/mkwintree.py) whose
+    // registry says the edition: a relabelled copy would be blocked by image-metadata.
     let wim = dir.path().join("editions.wim");
     let w = wim.to_str().unwrap();
-    let pro = fixture("images/pro.wim");
+    let mkwintree = fixture("tools/mkwintree.py");
     for (n, e) in editions.iter().enumerate() {
-        tool_ok("wimlib-imagex", &["export", pro.to_str().unwrap(), "1", w, e]);
-        let prop = format!("WINDOWS/EDITIONID={e}");
-        tool_ok("wimlib-imagex", &["info", w, &(n + 1).to_string(), "--image-property", &prop]);
+        let tree = dir.path().join(format!("tree{n}"));
+        let t = tree.to_str().unwrap();
+        let edition = format!("edition={e}");
+        tool_ok(
+            "python3",
+            &[
+                mkwintree.to_str().unwrap(),
+                t,
+                &edition,
+                "product=Windows 11 Pro",
+                "build=22631",
+                "arch=x64",
+                "langs=en-US",
+            ],
+        );
+        let cmd = if n == 0 { "capture" } else { "append" };
+        tool_ok("wimlib-imagex", &[cmd, t, w, e]);
+        std::fs::remove_dir_all(&tree).unwrap();
     }
     w.to_string()
 }

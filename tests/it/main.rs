@@ -5,6 +5,7 @@ mod codec_lzx;
 mod codec_xpress;
 mod codecs;
 mod common;
+mod content;
 mod engine;
 mod firmware_cli;
 mod firmware_keygroups;

@@ -11,6 +11,8 @@ pub mod approved_image;
 pub mod arch;
 pub mod edition;
 pub mod enterprise_upgrade;
+pub mod image_key;
+pub mod image_metadata;
 pub mod key_integrity;
 pub mod kms_marker;
 pub mod language;
@@ -87,8 +89,17 @@ impl Input<'_> {
         self.licensed.placeholders.iter().find(|p| p.table == table)
     }
 
+    /// Where the image's facts come from: its own files when they were read (the rules
+    /// then judge the content), else its XML label.
     pub fn image_evidence(&self) -> String {
-        format!("{} index {} (image XML)", self.image.path, self.image.index)
+        let from = match &self.image.content {
+            Some(c) if !c.unknown.iter().any(|u| u.starts_with("registry") || u.starts_with("architecture")) => {
+                "image content: registry and kernel"
+            }
+            Some(c) if c.edition_id.is_some() => "image content where readable, else image XML",
+            _ => "image XML",
+        };
+        format!("{} index {} ({from})", self.image.path, self.image.index)
     }
 }
 
@@ -97,6 +108,8 @@ pub type Rule = fn(&Input) -> RuleResult;
 /// Every rule, in report order.
 pub const ALL: &[(&str, Rule)] = &[
     ("key-integrity", key_integrity::check),
+    ("image-metadata", image_metadata::check),
+    ("image-key", image_key::check),
     ("edition", edition::check),
     ("enterprise-upgrade", enterprise_upgrade::check),
     ("version", version::check),
