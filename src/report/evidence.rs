@@ -280,7 +280,7 @@ pub fn record(run: &Run) -> Record {
             (word.to_string(), Vec::new(), String::new())
         }
     };
-    Record {
+    let r = Record {
         record: KIND.to_string(),
         schema: SCHEMA,
         oemgate: env!("CARGO_PKG_VERSION").to_string(),
@@ -296,7 +296,39 @@ pub fn record(run: &Run) -> Record {
         exit_code: run.exit_code,
         blocking_rules,
         reason,
+    };
+    match &fw.oa3 {
+        Some(k) => without_key(r, &k.key),
+        None => r,
     }
+}
+
+/// The record with every occurrence of the full key (with or without dashes) in any
+/// string replaced by the masked key: rule messages quote the key under `--show-key`.
+fn without_key(r: Record, key: &str) -> Record {
+    fn walk(v: &mut serde_json::Value, full: &[(String, String)]) {
+        match v {
+            serde_json::Value::String(s) => {
+                for (k, m) in full {
+                    if s.contains(k.as_str()) {
+                        *s = s.replace(k.as_str(), m);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, full)),
+            serde_json::Value::Object(o) => o.values_mut().for_each(|x| walk(x, full)),
+            _ => {}
+        }
+    }
+    let masked = crate::firmware::mask_key(key);
+    let dashless = key.replace('-', "");
+    if dashless.len() < 5 {
+        return r;
+    }
+    let full = [(key.to_string(), masked.clone()), (dashless, masked.replace('-', ""))];
+    let Ok(mut v) = serde_json::to_value(&r) else { return r };
+    walk(&mut v, &full);
+    serde_json::from_value(v).unwrap_or(r)
 }
 
 fn verdict_of_exit(code: u8) -> &'static str {
@@ -454,6 +486,19 @@ mod tests {
         assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
         assert!(write(&dir.join("missing"), &sample(), at).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_full_key_never_survives_in_any_string() {
+        let key = "PG7PX-DJNQ9-98DXC-CV8BJ-Q69TP";
+        let mut r = sample();
+        r.reason = format!("key-integrity: MSDM table and key {key} checksums hold");
+        r.blocking_rules = vec!["PG7PXDJNQ998DXCCV8BJQ69TP".into()];
+        let clean = without_key(r, key);
+        let text = super::super::to_json(&clean);
+        assert!(!text.contains("PG7PX"), "{text}");
+        assert!(clean.reason.contains("XXXXX-XXXXX-XXXXX-XXXXX-Q69TP"), "{}", clean.reason);
+        assert_eq!(clean.blocking_rules, ["XXXXXXXXXXXXXXXXXXXXQ69TP"]);
     }
 
     #[test]

@@ -1,0 +1,224 @@
+//! Fleet scale (issue 14): evidence records written by many `check` runs at once into
+//! one folder, `summarize` over them (its CSV read back with Python's csv module, a
+//! reader we did not write), a truncated record, and `evidence_required`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{TempDir, fixture, oemgate};
+
+const MACHINE: [&str; 4] = ["--machine-arch", "x64", "--machine-firmware", "uefi64"];
+
+/// (firmware dump, multi.wim index, extra flags, expected verdict, expected blocking rules).
+const CASES: [(&str, &str, &[&str], &str, &str); 3] = [
+    ("pro", "1", &["--licensed-version", "11", "--licensed-language", "en-US"], "allowed", ""),
+    ("core", "8", &["--licensed-language", "ja-JP"], "blocked", "edition"),
+    ("pro", "1", &["--licensed-language", "ja-JP", "--show-key"], "blocked", "language"),
+];
+
+fn check_args(case: usize, evidence: &Path) -> Vec<String> {
+    let (fw, index, extra, _, _) = CASES[case];
+    let mut a: Vec<String> = vec![
+        "check".into(),
+        "--image".into(),
+        fixture("images/multi.wim").display().to_string(),
+        "--index".into(),
+        index.into(),
+        "--acpi-dir".into(),
+        fixture(&format!("firmware/{fw}")).display().to_string(),
+        "--no-offline-os".into(),
+        "--evidence".into(),
+        evidence.display().to_string(),
+    ];
+    a.extend(MACHINE.iter().chain(extra.iter()).map(|s| s.to_string()));
+    a
+}
+
+/// The full OA3 key of a firmware dump, from `firmware --show-key --json`.
+fn full_key(fw: &str) -> String {
+    let r = oemgate([
+        "firmware",
+        "--acpi-dir",
+        &fixture(&format!("firmware/{fw}")).display().to_string(),
+        "--show-key",
+        "--json",
+    ]);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let k = j["oa3"]["key"].as_str().unwrap().to_string();
+    assert_eq!(k.len(), 29, "{k}");
+    k
+}
+
+/// The CSV's rows as maps, read by Python's csv module.
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let script = "import csv, json, sys\nprint(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='')))))";
+    let out = Command::new("python3").args(["-c", script]).arg(path).output().expect("python3 is needed by this test");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn json_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn forty_concurrent_runs_give_forty_records_and_summarize_reads_them() {
+    let dir = TempDir::new("fleet");
+    let records = dir.path().join("records");
+    std::fs::create_dir(&records).unwrap();
+    // 40 runs, 4 threads at once, each spawning the binary: cases cycle allow/block.
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let records = records.clone();
+            std::thread::spawn(move || {
+                (0..10)
+                    .map(|i| {
+                        let case = (t * 10 + i) % CASES.len();
+                        let r = oemgate(check_args(case, &records));
+                        (case, r.code, r.stderr)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut expected: BTreeMap<(String, String, String), u32> = BTreeMap::new();
+    for t in threads {
+        for (case, code, stderr) in t.join().unwrap() {
+            let (_, _, _, verdict, rules) = CASES[case];
+            let want = if verdict == "allowed" { 0 } else { 1 };
+            assert_eq!(code, want, "case {case}: {stderr}");
+            assert!(!stderr.contains("evidence"), "case {case}: {stderr}");
+            *expected.entry((verdict.into(), want.to_string(), rules.into())).or_default() += 1;
+        }
+    }
+    let files = json_files(&records);
+    assert_eq!(files.len(), 40, "one record per run, no temporary file left: {files:?}");
+    assert!(files.iter().all(|f| f.extension().is_some_and(|e| e == "json")));
+
+    // No full key anywhere, even from the runs with --show-key.
+    let keys = [full_key("pro"), full_key("core")];
+    let msdm_sha = {
+        let out = Command::new("sha256sum").arg(fixture("firmware/pro/MSDM")).output().expect("sha256sum");
+        String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_string()
+    };
+    let mut pro_records = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for k in &keys {
+            assert!(!text.contains(k.as_str()), "{}: holds the full key", f.display());
+            assert!(!text.contains(&k.replace('-', "")), "{}: holds the full key", f.display());
+        }
+        let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(j["record"], "oemgate-evidence");
+        assert_eq!(j["schema"], 1);
+        assert!(j["firmware"]["key"].as_str().unwrap().starts_with("XXXXX-XXXXX-XXXXX-XXXXX-"), "{text}");
+        if j["firmware"]["source"].as_str().unwrap().ends_with("firmware/pro") {
+            pro_records += 1;
+            // The table's SHA-256 as sha256sum computes it over the dump.
+            assert_eq!(j["firmware"]["tables"][0]["signature"], "MSDM");
+            assert_eq!(j["firmware"]["tables"][0]["sha256"], msdm_sha.as_str());
+            assert_eq!(j["machine"]["serial"], "FX-0001", "the dump's SMBIOS serial");
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(name.starts_with("oemgate-") && name.contains("-FX-0001-"), "{name}");
+        }
+    }
+    assert!(pro_records >= 20, "{pro_records}");
+
+    // summarize: 40 CSV rows with the verdicts the runs had.
+    let csv = dir.path().join("all.csv");
+    let r = oemgate(["summarize".as_ref(), records.as_os_str(), "--csv".as_ref(), csv.as_os_str()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("40 record(s), 0 unreadable"), "{}", r.stdout);
+    assert!(r.stdout.contains("Professional x Core"), "{}", r.stdout);
+    let rows = read_csv(&csv);
+    assert_eq!(rows.len(), 40);
+    let mut got: BTreeMap<(String, String, String), u32> = BTreeMap::new();
+    for row in &rows {
+        for col in [
+            "time",
+            "maker",
+            "model",
+            "serial",
+            "image",
+            "index",
+            "image_edition",
+            "licensed_edition",
+            "edition_source",
+            "verdict",
+            "exit_code",
+            "blocking_rules",
+            "reason",
+        ] {
+            assert!(row.contains_key(col), "{col}: {row:?}");
+        }
+        assert_eq!(row["image_edition"], "Professional");
+        *got.entry((row["verdict"].clone(), row["exit_code"].clone(), row["blocking_rules"].clone())).or_default() += 1;
+    }
+    assert_eq!(got, expected);
+    let csv_text = std::fs::read_to_string(&csv).unwrap();
+    assert!(keys.iter().all(|k| !csv_text.contains(k.as_str())));
+
+    // --json: the same counts for scripts.
+    let r = oemgate(["summarize".as_ref(), records.as_os_str(), "--json".as_ref()]);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["records"], 40);
+    let allowed = expected.iter().filter(|((v, _, _), _)| v == "allowed").map(|(_, n)| *n).sum::<u32>();
+    assert_eq!(j["verdicts"]["allowed"], allowed);
+
+    // A truncated record: named, counted, exit 4; the other 39 rows still written.
+    let victim = &files[7];
+    let bytes = std::fs::read(victim).unwrap();
+    std::fs::write(victim, &bytes[..bytes.len() / 2]).unwrap();
+    let r = oemgate(["summarize".as_ref(), records.as_os_str(), "--csv".as_ref(), csv.as_os_str()]);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains(&victim.display().to_string()), "{}", r.stderr);
+    assert!(r.stdout.contains("39 record(s), 1 unreadable"), "{}", r.stdout);
+    assert_eq!(read_csv(&csv).len(), 39);
+}
+
+#[test]
+fn an_unwritable_record_warns_unless_the_policy_requires_it() {
+    let dir = TempDir::new("fleet-required");
+    let missing = dir.path().join("no-such-folder");
+    let log = dir.path().join("oemgate.log");
+    let mut args = check_args(0, &missing);
+    args.extend(["--log".to_string(), log.display().to_string()]);
+    let r = oemgate(&args);
+    assert_eq!(r.code, 0, "a warning only: {}", r.stderr);
+    assert!(r.stderr.contains("warning: evidence record not written"), "{}", r.stderr);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("evidence record not written") && text.contains("type=\"2\""), "{text}");
+
+    let policy = dir.path().join("p.toml");
+    std::fs::write(&policy, format!("evidence_required = true\nevidence_dir = '{}'\n", missing.display())).unwrap();
+    let mut args = check_args(0, &missing);
+    // The policy's folder is used without --evidence.
+    let at = args.iter().position(|a| a == "--evidence").unwrap();
+    args.drain(at..at + 2);
+    args.extend(["--policy".to_string(), policy.display().to_string()]);
+    let r = oemgate(&args);
+    assert_eq!(r.code, 4, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("error: evidence record not written (the policy requires it)"), "{}", r.stderr);
+
+    // The same policy with a folder that exists: a record, exit 0.
+    std::fs::create_dir(&missing).unwrap();
+    let r = oemgate(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(json_files(&missing).len(), 1);
+}
+
+#[test]
+fn summarize_counts_a_missing_folder_and_a_stray_file() {
+    let dir = TempDir::new("fleet-stray");
+    std::fs::write(dir.path().join("notes.json"), "{\"hello\": 1}").unwrap();
+    std::fs::write(dir.path().join(".oemgate-0123.tmp"), "half").unwrap();
+    let r = oemgate(["summarize".as_ref(), dir.path().as_os_str(), dir.path().join("gone").as_os_str()]);
+    assert_eq!(r.code, 4);
+    assert!(r.stderr.contains("notes.json") && r.stderr.contains("gone"), "{}", r.stderr);
+    assert!(r.stdout.contains("0 record(s), 2 unreadable"), "{}", r.stdout);
+    let r = oemgate(["summarize"]);
+    assert_eq!(r.code, 2, "a folder is required");
+}
