@@ -54,6 +54,9 @@ pub struct LicenceArgs {
     /// Write one JSON evidence record of this run into DIR (default: the policy's evidence_dir); the key is always masked there
     #[arg(long, value_name = "DIR")]
     pub evidence: Option<PathBuf>,
+    /// Dual-architecture media (x64/sources, x86/sources): judge this architecture's image (default: this machine's, from --machine-arch or the live CPU)
+    #[arg(long, value_name = "ARCH", value_parser = ["x64", "x86", "arm64"])]
+    pub media_arch: Option<String>,
     /// Show the full firmware product key instead of a masked one
     #[arg(long)]
     pub show_key: bool,
@@ -83,6 +86,26 @@ pub(super) fn load_policy(a: &LicenceArgs) -> Result<Policy> {
         Some(p) => Policy::load(p),
         None => Ok(Policy::default()),
     }
+}
+
+/// Which image of dual-architecture media to judge: `--media-arch`, else this machine's
+/// architecture (`--machine-arch`, else the live CPU unless the firmware facts are
+/// dumped tables), else none (the media's first).
+pub(super) fn media_arch(a: &LicenceArgs) -> Option<String> {
+    if let Some(m) = &a.media_arch {
+        return Some(m.clone());
+    }
+    let machine = match &a.machine_arch {
+        Some(m) => Some(m.to_ascii_lowercase()),
+        None if a.acpi_dir.is_none() && a.from_file.is_none() => crate::platform::machine().cpu_arch,
+        None => None,
+    }?;
+    Some(match machine.as_str() {
+        "amd64" | "x86_64" => "x64".to_string(),
+        "i386" | "i686" | "ia32" => "x86".to_string(),
+        "aarch64" => "arm64".to_string(),
+        _ => machine,
+    })
 }
 
 /// Gather the licensed facts from firmware, declaration, policy and offline OS; the
@@ -299,7 +322,7 @@ pub fn run(args: CheckArgs) -> ExitStatus {
 
 fn check(args: &CheckArgs) -> Result<ExitStatus> {
     let policy = load_policy(&args.licence)?;
-    let rep = image::open(&args.image)?;
+    let rep = image::open_for_arch(&args.image, media_arch(&args.licence).as_deref())?;
     let info = match args.index {
         Some(n) => image::select_index(&rep, n)?,
         None if rep.images.len() == 1 => &rep.images[0],

@@ -82,7 +82,7 @@ pub fn select(results: &[(ImageFacts, Verdict)]) -> Selection {
 
 fn run_match(args: &MatchArgs) -> Result<ExitStatus> {
     let policy = load_policy(&args.licence)?;
-    let rep = image::open(&args.image)?;
+    let rep = image::open_for_arch(&args.image, super::check::media_arch(&args.licence).as_deref())?;
     let at = time::OffsetDateTime::now_utc();
     let (licensed, fw) = licensed(&args.licence, &policy)?;
     let sums = hashes(&rep, &policy)?;

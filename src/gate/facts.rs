@@ -137,6 +137,10 @@ pub struct ImageFacts {
     pub media: Option<Fact<MediaKind>>,
     /// SHA-256 of each file of the image (only computed when the policy lists hashes).
     pub sha256: Vec<FileHash>,
+    /// The install image's path inside an ISO (e.g. `x64/sources/install.wim` on
+    /// dual-architecture media); absent for a bare image file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_in_media: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -153,7 +157,8 @@ impl ImageFacts {
             .as_ref()
             .and_then(media_kind)
             .map(|(kind, evidence)| Fact::new(kind, Source::Image, format!("{}: {evidence}", rep.path)));
-        ImageFacts { media, ..ImageFacts::from_info(&rep.path, info) }
+        let path_in_media = rep.media.as_ref().map(|m| m.image.clone());
+        ImageFacts { media, path_in_media, ..ImageFacts::from_info(&rep.path, info) }
     }
 
     pub fn from_info(path: &str, info: &ImageInfo) -> ImageFacts {
@@ -178,6 +183,7 @@ impl ImageFacts {
             languages: w.map(|w| w.languages.clone()).unwrap_or_default(),
             media: None,
             sha256: Vec::new(),
+            path_in_media: None,
         }
     }
 }

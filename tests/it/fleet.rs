@@ -222,3 +222,115 @@ fn summarize_counts_a_missing_folder_and_a_stray_file() {
     let r = oemgate(["summarize"]);
     assert_eq!(r.code, 2, "a folder is required");
 }
+
+/// Media Creation Tool layout, written by genisoimage: `setup.exe` at the root,
+/// `x64/sources/install.wim` (pro.wim: one x64 index) and `x86/sources/install.wim`
+/// (multi.wim, whose index 3 is x86 Home).
+fn dual_arch_iso(dir: &Path) -> std::path::PathBuf {
+    let tree = dir.join("tree");
+    for (arch, wim) in [("x64", "pro.wim"), ("x86", "multi.wim")] {
+        std::fs::create_dir_all(tree.join(arch).join("sources")).unwrap();
+        std::fs::copy(fixture(&format!("images/{wim}")), tree.join(arch).join("sources/install.wim")).unwrap();
+    }
+    std::fs::write(tree.join("setup.exe"), b"MZ").unwrap();
+    let iso = dir.join("dual.iso");
+    let out = Command::new("genisoimage")
+        .args(["-quiet", "-J", "-R", "-V", "DUAL", "-o"])
+        .arg(&iso)
+        .arg(&tree)
+        .output()
+        .expect("genisoimage is needed by this test (tests/setup.sh)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    iso
+}
+
+#[test]
+fn dual_architecture_media_judge_the_machines_image() {
+    let dir = TempDir::new("fleet-dual");
+    let iso = dual_arch_iso(dir.path());
+    let iso_s = iso.display().to_string();
+    let json = |args: &[&str]| -> (i32, serde_json::Value) {
+        let r = oemgate(args);
+        (r.code, serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr)))
+    };
+    // inspect lists both images with their architectures.
+    let (code, j) = json(&["inspect", &iso_s, "--json"]);
+    assert_eq!(code, 0);
+    let all = &j["media"]["install_images"];
+    assert_eq!(all[0]["path"], "x64/sources/install.wim", "{j}");
+    assert_eq!(all[0]["arch"], "x64");
+    assert_eq!(all[1]["path"], "x86/sources/install.wim");
+    assert_eq!(all[1]["arch"], "x86");
+
+    let pro = fixture("firmware/pro").display().to_string();
+    let core = fixture("firmware/core").display().to_string();
+    // An x64 machine: the x64 image (pro.wim, one index).
+    let base = ["check", "--image", &iso_s, "--no-offline-os", "--json", "--licensed-language", "en-US"];
+    let mut a = base.to_vec();
+    a.extend(["--acpi-dir", &pro, "--machine-arch", "x64", "--machine-firmware", "uefi64", "--licensed-version", "11"]);
+    let (code, j) = json(&a);
+    assert_eq!(j["image"]["path_in_media"], "x64/sources/install.wim", "{j}");
+    assert_eq!(j["image"]["arch"], "x64");
+    assert_eq!((code, j["verdict"].as_str()), (0, Some("allowed")), "{j}");
+    // An x86 machine: the x86 image (multi.wim), index 3 (x86 Home ja-JP).
+    let x86 = [
+        "check",
+        "--image",
+        &iso_s,
+        "--no-offline-os",
+        "--json",
+        "--index",
+        "3",
+        "--acpi-dir",
+        &core,
+        "--machine-arch",
+        "x86",
+        "--machine-firmware",
+        "bios",
+        "--licensed-language",
+        "ja-JP",
+    ];
+    let (code, j) = json(&x86);
+    assert_eq!(j["image"]["path_in_media"], "x86/sources/install.wim", "{j}");
+    assert_eq!(j["image"]["arch"], "x86");
+    assert_eq!((code, j["verdict"].as_str()), (0, Some("allowed")), "{j}");
+    // --media-arch chooses explicitly; an architecture the media lack is exit 2.
+    let mut a = base.to_vec();
+    a.extend(["--acpi-dir", &pro, "--machine-arch", "x64", "--media-arch", "x86", "--index", "1"]);
+    let (_, j) = json(&a);
+    assert_eq!(j["image"]["path_in_media"], "x86/sources/install.wim", "{j}");
+    let r = oemgate(["check", "--image", &iso_s, "--acpi-dir", &pro, "--no-offline-os", "--media-arch", "arm64"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no arm64 image") && r.stderr.contains("x86/sources/install.wim"), "{}", r.stderr);
+    // match --select on the x86 machine judges the x86 image's indexes.
+    let (_, j) = json(&[
+        "match",
+        &iso_s,
+        "--select",
+        "--json",
+        "--no-offline-os",
+        "--acpi-dir",
+        &core,
+        "--machine-arch",
+        "x86",
+        "--machine-firmware",
+        "bios",
+        "--licensed-language",
+        "ja-JP",
+    ]);
+    assert_eq!(j["path_in_media"], "x86/sources/install.wim", "{j}");
+    assert!(j["indexes"].as_array().unwrap().len() > 1, "multi.wim's indexes: {j}");
+    if let Some(n) = j["selection"]["index"].as_u64() {
+        let chosen = j["indexes"].as_array().unwrap().iter().find(|i| i["index"] == n).unwrap();
+        assert_eq!(chosen["arch"], "x86", "{j}");
+    }
+    // The evidence record names the path judged.
+    let ev = dir.path().join("ev");
+    std::fs::create_dir(&ev).unwrap();
+    let mut a = x86.to_vec();
+    let ev_s = ev.display().to_string();
+    a.extend(["--evidence", &ev_s]);
+    assert_eq!(oemgate(&a).code, 0);
+    let rec: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_files(&ev)[0]).unwrap()).unwrap();
+    assert_eq!(rec["image"]["path_in_media"], "x86/sources/install.wim");
+}

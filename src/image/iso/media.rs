@@ -50,6 +50,18 @@ pub struct MediaFacts {
     pub setup_exe: Option<Executable>,
     pub boot_wim: Option<BootWim>,
     pub warnings: Vec<MediaWarning>,
+    /// Every install image on the media: one on ordinary media; on dual-architecture
+    /// media (Media Creation Tool: `x64/sources/...`, `x86/sources/...`) one per
+    /// architecture, `image` being the one read.
+    pub install_images: Vec<InstallImagePath>,
+}
+
+/// An install image's path inside the ISO and the architecture its folder names
+/// (`None` for the root `sources/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallImagePath {
+    pub path: String,
+    pub arch: Option<String>,
 }
 
 /// What could not be learned from the media, and why; the fact stays unknown and the
@@ -100,6 +112,7 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
         label: iso.fs.label(),
         image: image.to_string(),
         image_size: node.size,
+        install_images: Vec::new(),
         ei_cfg: None,
         pid_txt: false,
         efi_loaders: Vec::new(),
@@ -197,6 +210,7 @@ mod tests {
             label: None,
             image: "sources/install.wim".into(),
             image_size: 1,
+            install_images: vec![],
             ei_cfg: cfg,
             pid_txt: false,
             efi_loaders: vec![],
