@@ -233,6 +233,8 @@ fn dual_arch_iso(dir: &Path) -> std::path::PathBuf {
         std::fs::copy(fixture(&format!("images/{wim}")), tree.join(arch).join("sources/install.wim")).unwrap();
     }
     std::fs::write(tree.join("setup.exe"), b"MZ").unwrap();
+    // Only the x86 image's folder says VL media.
+    std::fs::write(tree.join("x86/sources/ei.cfg"), b"[Channel]\r\nVolume\r\n").unwrap();
     let iso = dir.join("dual.iso");
     let out = Command::new("genisoimage")
         .args(["-quiet", "-J", "-R", "-V", "DUAL", "-o"])
@@ -272,6 +274,7 @@ fn dual_architecture_media_judge_the_machines_image() {
     assert_eq!(j["image"]["path_in_media"], "x64/sources/install.wim", "{j}");
     assert_eq!(j["image"]["arch"], "x64");
     assert_eq!((code, j["verdict"].as_str()), (0, Some("allowed")), "{j}");
+    assert!(j["image"]["media"].is_null(), "no ei.cfg beside the x64 image: {j}");
     // An x86 machine: the x86 image (multi.wim), index 3 (x86 Home ja-JP).
     let x86 = [
         "check",
@@ -294,6 +297,7 @@ fn dual_architecture_media_judge_the_machines_image() {
     assert_eq!(j["image"]["path_in_media"], "x86/sources/install.wim", "{j}");
     assert_eq!(j["image"]["arch"], "x86");
     assert_eq!((code, j["verdict"].as_str()), (0, Some("allowed")), "{j}");
+    assert_eq!(j["image"]["media"]["value"], "volume", "x86/sources/ei.cfg is the x86 image's: {j}");
     // --media-arch chooses explicitly; an architecture the media lack is exit 2.
     let mut a = base.to_vec();
     a.extend(["--acpi-dir", &pro, "--machine-arch", "x64", "--media-arch", "x86", "--index", "1"]);

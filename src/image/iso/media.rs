@@ -124,7 +124,9 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
         m.warnings.push(MediaWarning::Unreadable { path: path.to_string(), error })
     };
 
-    match iso.file("sources/ei.cfg") {
+    // The image's own folder: `sources/`, or `x64/sources/` on dual-architecture media.
+    let dir = image.rfind('/').and_then(|i| image.get(..=i)).unwrap_or("sources/");
+    match iso.file(&format!("{dir}ei.cfg")) {
         Ok(Some(n)) => match iso.read_small(&n, "ei.cfg", MAX_EICFG_SIZE).and_then(|b| eicfg::parse(&b)) {
             Ok(c) => {
                 if c.channel.is_none() {
@@ -134,14 +136,14 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
                 }
                 m.ei_cfg = Some(c)
             }
-            Err(e) => warn(&mut m, "sources/ei.cfg", e),
+            Err(e) => warn(&mut m, &format!("{dir}ei.cfg"), e),
         },
         Ok(None) => {}
-        Err(e) => warn(&mut m, "sources/ei.cfg", e),
+        Err(e) => warn(&mut m, &format!("{dir}ei.cfg"), e),
     }
-    match iso.file("sources/pid.txt") {
+    match iso.file(&format!("{dir}pid.txt")) {
         Ok(p) => m.pid_txt = p.is_some(),
-        Err(e) => warn(&mut m, "sources/pid.txt", e),
+        Err(e) => warn(&mut m, &format!("{dir}pid.txt"), e),
     }
     for path in EFI_LOADERS {
         match iso.file(path) {
@@ -154,18 +156,18 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
             Err(e) => warn(&mut m, path, e),
         }
     }
-    match iso.file("sources/setup.exe") {
+    match iso.file(&format!("{dir}setup.exe")) {
         Ok(Some(n)) => {
-            let (x, w) = executable(iso, "sources/setup.exe", &n);
+            let (x, w) = executable(iso, &format!("{dir}setup.exe"), &n);
             m.setup_exe = Some(x);
             m.warnings.extend(w);
         }
         Ok(None) => {}
-        Err(e) => warn(&mut m, "sources/setup.exe", e),
+        Err(e) => warn(&mut m, &format!("{dir}setup.exe"), e),
     }
-    match iso.file("sources/boot.wim") {
+    match iso.file(&format!("{dir}boot.wim")) {
         Ok(Some(n)) => {
-            let r = iso.open_file(&n, "sources/boot.wim".into()).and_then(|f| crate::image::wim::read(&f));
+            let r = iso.open_file(&n, format!("{dir}boot.wim")).and_then(|f| crate::image::wim::read(&f));
             match r {
                 Ok(w) => {
                     let mut architectures: Vec<String> = Vec::new();
@@ -177,7 +179,7 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
                         }
                     }
                     m.boot_wim = Some(BootWim {
-                        path: "sources/boot.wim".into(),
+                        path: format!("{dir}boot.wim"),
                         size: n.size,
                         images: w.xml.images.len(),
                         architectures,
@@ -185,17 +187,17 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
                 }
                 Err(e) => {
                     m.boot_wim = Some(BootWim {
-                        path: "sources/boot.wim".into(),
+                        path: format!("{dir}boot.wim"),
                         size: n.size,
                         images: 0,
                         architectures: Vec::new(),
                     });
-                    warn(&mut m, "sources/boot.wim", e);
+                    warn(&mut m, &format!("{dir}boot.wim"), e);
                 }
             }
         }
         Ok(None) => {}
-        Err(e) => warn(&mut m, "sources/boot.wim", e),
+        Err(e) => warn(&mut m, &format!("{dir}boot.wim"), e),
     }
     m
 }
