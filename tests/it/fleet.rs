@@ -215,10 +215,17 @@ fn summarize_counts_a_missing_folder_and_a_stray_file() {
     let dir = TempDir::new("fleet-stray");
     std::fs::write(dir.path().join("notes.json"), "{\"hello\": 1}").unwrap();
     std::fs::write(dir.path().join(".oemgate-0123.tmp"), "half").unwrap();
+    // Larger than a record may be: refused after 1 MiB + 1 byte, not read whole.
+    std::fs::write(dir.path().join("sub-big.json"), vec![b' '; 3 << 20]).unwrap();
     let r = oemgate(["summarize".as_ref(), dir.path().as_os_str(), dir.path().join("gone").as_os_str()]);
     assert_eq!(r.code, 4);
     assert!(r.stderr.contains("notes.json") && r.stderr.contains("gone"), "{}", r.stderr);
-    assert!(r.stdout.contains("0 record(s), 2 unreadable"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("sub-big.json") && r.stderr.contains("exceeds the limit of 1048576 bytes"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("0 record(s), 3 unreadable"), "{}", r.stdout);
     let r = oemgate(["summarize"]);
     assert_eq!(r.code, 2, "a folder is required");
 }
