@@ -270,6 +270,13 @@ fn dual_architecture_media_judge_the_machines_image() {
     assert_eq!(all[0]["arch"], "x64");
     assert_eq!(all[1]["path"], "x86/sources/install.wim");
     assert_eq!(all[1]["arch"], "x86");
+    let (code, j) = json(&["inspect", &iso_s, "--json", "--media-arch", "x86"]);
+    assert_eq!(code, 0);
+    assert_eq!(j["media"]["image"], "x86/sources/install.wim");
+    assert!(j["images"].as_array().unwrap().len() > 1, "multi.wim's indexes: {j}");
+    assert_eq!(j["media"]["ei_cfg"]["channel"], "volume", "the x86 folder's ei.cfg: {j}");
+    let r = oemgate(["inspect", &iso_s]);
+    assert!(r.stdout.contains("x64/sources/install.wim (x64), x86/sources/install.wim (x86)"), "{}", r.stdout);
 
     let pro = fixture("firmware/pro").display().to_string();
     let core = fixture("firmware/core").display().to_string();
