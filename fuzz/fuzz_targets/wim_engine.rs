@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
 use oemgate::image;
-use oemgate::image::wim::{Wim, verify};
+use oemgate::image::{archive::Wim, wim::verify};
 use oemgate::source::{MemSource, ReadAt};
 
 fuzz_target!(|data: &[u8]| {

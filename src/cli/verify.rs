@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::exit::ExitStatus;
-use crate::image::wim::Wim;
+use crate::image::archive::Wim;
 use crate::image::wim::verify::{self, Stage};
 use crate::report;
 

@@ -153,21 +153,21 @@ pub fn list(
 /// Open the image at `path` (WIM, ESD, split set, ISO) and run `f` on it with its shown name.
 pub fn with_store<T>(path: &std::path::Path, f: impl FnOnce(&dyn ImageStore, &str) -> Result<T>) -> Result<T> {
     let shown = path.display().to_string();
-    let wim = super::wim::Wim::open(path)?;
+    let wim = super::archive::Wim::open(path)?;
     f(&wim, &shown)
 }
 
-impl ImageStore for super::wim::Wim {
+impl ImageStore for super::archive::Wim {
     fn image_count(&self) -> u32 {
-        super::wim::Wim::image_count(self)
+        super::archive::Wim::image_count(self)
     }
     fn metadata(&self, index: u32) -> Result<Box<dyn ReadAt + '_>> {
-        Ok(Box::new(super::wim::Wim::metadata(self, index)?))
+        Ok(Box::new(super::archive::Wim::metadata(self, index)?))
     }
     fn blob_size(&self, hash: &[u8; 20]) -> Result<u64> {
         Ok(self.blob(hash)?.len())
     }
     fn read_blob_verified(&self, hash: &[u8; 20], sink: &mut dyn Write) -> Result<u64> {
-        super::wim::Wim::read_blob_verified(self, hash, sink)
+        super::archive::Wim::read_blob_verified(self, hash, sink)
     }
 }

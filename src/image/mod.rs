@@ -2,6 +2,7 @@
 //! holding any of these. Everything here parses bytes from a `ReadAt` source and
 //! returns facts; nothing prints.
 
+pub mod archive;
 pub mod content;
 pub mod contents;
 pub mod decompress;

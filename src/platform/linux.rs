@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{FirmwareType, MAX_FIRMWARE_TABLE, MachineFacts, SmbiosRaw};
+use super::types::{FirmwareType, MAX_FIRMWARE_TABLE, MachineFacts, SmbiosRaw};
 use crate::error::{Error, Result};
 
 const TABLES: &str = "/sys/firmware/acpi/tables";
@@ -80,7 +80,7 @@ fn cpu_arch() -> Option<String> {
     // The kernel's machine name (uname -m); the binary's own arch may differ (a 32-bit
     // binary on a 64-bit kernel).
     let kernel = read_trimmed("/proc/sys/kernel/arch");
-    let arch = super::normalize_arch(kernel.as_deref().unwrap_or(std::env::consts::ARCH));
+    let arch = super::types::normalize_arch(kernel.as_deref().unwrap_or(std::env::consts::ARCH));
     if arch.as_deref() == Some("x86") {
         // A 32-bit kernel on a 64-bit capable CPU: the "lm" (long mode) flag says x64.
         if let Some(info) = read_trimmed("/proc/cpuinfo")

@@ -5,6 +5,7 @@
 pub mod files;
 #[cfg(target_os = "linux")]
 mod linux;
+pub mod types;
 #[cfg(windows)]
 mod windows;
 
@@ -17,22 +18,7 @@ pub fn stdout_color() -> bool {
 // --- firmware ---
 
 use crate::error::Result;
-pub use crate::machine::{FirmwareType, MachineFacts};
-
-/// Largest ACPI table or SMBIOS blob read (the parsers bound them again).
-pub const MAX_FIRMWARE_TABLE: usize = 1 << 20;
-
-/// SMBIOS as the operating system exposes it, unparsed.
-#[derive(Debug, Clone)]
-pub enum SmbiosRaw {
-    /// A raw SMBIOS structure table (Linux `/sys/firmware/dmi/tables/DMI`).
-    Table(Vec<u8>),
-    /// The Windows `RSMB` firmware table: an 8-byte header, then the structure table.
-    Rsmb(Vec<u8>),
-    /// Linux `/sys/class/dmi/id` strings (raw bytes; `None` when absent), and the raw
-    /// table when the serial was root-only and the table could be read.
-    DmiStrings { vendor: Option<Vec<u8>>, product: Option<Vec<u8>>, serial: Option<Vec<u8>>, table: Option<Vec<u8>> },
-}
+pub use types::{FirmwareType, MAX_FIRMWARE_TABLE, MachineFacts, SmbiosRaw, normalize_arch};
 
 #[cfg(target_os = "linux")]
 use linux as os;
@@ -116,15 +102,6 @@ pub fn cpu_arch() -> Option<String> {
 /// Firmware type, UEFI bitness, Secure Boot and CPU in one go, with notes.
 pub fn machine() -> MachineFacts {
     os::machine()
-}
-
-/// Map an architecture name (uname machine, Rust's `ARCH`) to the names the gate uses.
-pub fn normalize_arch(name: &str) -> Option<String> {
-    match crate::arch::Arch::from_machine_name(name) {
-        Some(a) => Some(a.name().to_string()),
-        None if name.trim().is_empty() => None,
-        None => Some(name.trim().to_string()),
-    }
 }
 
 // --- windows integration ---

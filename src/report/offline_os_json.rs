@@ -6,6 +6,7 @@
 use serde::{Serialize, Serializer};
 
 use crate::offline_os::OfflineOsFacts;
+use crate::offline_os::hive::replay::HiveRecovery;
 
 #[derive(Serialize)]
 struct OfflineOsJson<'a> {
@@ -23,6 +24,7 @@ struct OfflineOsJson<'a> {
     ui_languages: &'a [String],
     control_set: Option<&'a str>,
     has_digital_product_id: bool,
+    hives: &'a [HiveRecovery],
     warnings: &'a [String],
 }
 
@@ -43,6 +45,7 @@ impl Serialize for OfflineOsFacts {
             ui_languages: &self.ui_languages,
             control_set: self.control_set.as_deref(),
             has_digital_product_id: self.has_digital_product_id,
+            hives: &self.hives,
             warnings: &self.warnings,
         }
         .serialize(s)

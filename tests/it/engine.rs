@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oemgate::image::wim::Wim;
+use oemgate::image::archive::Wim;
 use oemgate::image::wim::blob_table::{Location, hex};
 use oemgate::image::wim::resource::Storage;
 use oemgate::source::ReadAt;

@@ -29,7 +29,7 @@
 //! refilled four words at a time, decodes with a primary lookup table plus subtables, and
 //! copies matches eight bytes at a time where the ranges allow. Everything is safe code.
 
-use super::{Codec, DecompressError, Decompressor};
+use super::codec::{Codec, DecompressError, Decompressor};
 
 /// The largest LZX window, and so the largest chunk: 2 MiB.
 pub const MAX_CHUNK_SIZE: usize = 1 << MAX_WINDOW_ORDER;

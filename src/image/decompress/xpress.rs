@@ -28,7 +28,7 @@
 //! that matters: no bit it *uses* and no length byte may lie past the end of `src`. Words the
 //! MS-XCA decoder would merely have preloaded (and never used) may be missing.
 
-use super::{Codec, DecompressError, Decompressor, MAX_CHUNK_SIZE};
+use super::codec::{Codec, DecompressError, Decompressor, MAX_CHUNK_SIZE};
 
 /// Literals 0-255 and the 256 match headers.
 const NUM_SYMBOLS: usize = 512;

@@ -6,7 +6,7 @@
 //! `xml`, `integrity`, `split` (SWM sets).
 //!
 //! Reading the image's contents (the engine of `dir`, `extract`, `verify`):
-//! - [`Wim`] (`archive`): `Wim::open(path)` opens a WIM, ESD, split set or ISO like
+//! - [`Wim`](crate::image::archive::Wim) (`image::archive`): `Wim::open(path)` opens a WIM, ESD, split set or ISO like
 //!   `inspect`, and merges the blob tables of every part. `image_count()`,
 //!   `metadata(index)` (the uncompressed metadata resource of image `index`, 1-based),
 //!   `blob(&sha1)` (any blob as an uncompressed source; the all-zero hash is the
@@ -21,7 +21,6 @@
 //! - `stream` + `parallel`: streaming blobs with their SHA-1 checked, chunks decoded
 //!   on worker threads in parallel; `verify` checks a whole image.
 
-pub mod archive;
 pub mod blob_table;
 pub mod chunk_table;
 pub mod dentry;
@@ -38,7 +37,6 @@ pub mod tree;
 pub mod verify;
 pub mod xml;
 
-pub use archive::Wim;
 pub use read::ResourceView;
 
 use crate::error::{Error, Result};

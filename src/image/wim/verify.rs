@@ -5,12 +5,12 @@
 
 use serde::Serialize;
 
-use super::archive::Wim;
 use super::blob_table::Location;
 use super::integrity;
 use super::read_header;
 use super::stream::{self, Label, Task};
 use crate::error::Result;
+use crate::image::archive::Wim;
 
 /// What was checked (all of it held).
 #[derive(Debug, Clone, Serialize)]

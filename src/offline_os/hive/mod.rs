@@ -56,7 +56,15 @@ impl Hive<FileSource> {
     /// Open a hive file by path.
     pub fn open(path: &Path) -> Result<Hive<FileSource>> {
         let src = FileSource::open(path)?;
-        Hive::new(src).map_err(|e| e.in_file(path.display().to_string()))
+        let mut h = Hive::new(src).map_err(|e| e.in_file(path.display().to_string()))?;
+        if h.is_dirty() {
+            // The file alone: its transaction logs (offline_os::read applies them) are not looked at.
+            h.warnings.push(format!(
+                "hive is dirty (sequence numbers {} and {} differ): its transaction logs were not applied, recent changes may be missing",
+                h.base.primary_sequence, h.base.secondary_sequence
+            ));
+        }
+        Ok(h)
     }
 }
 
@@ -74,14 +82,13 @@ impl<S: ReadAt> Hive<S> {
         let mut first = [0u8; hbin::HEADER_SIZE];
         src.read_exact_at(base_block::SIZE as u64, &mut first)?;
         hbin::HbinHeader::parse(&first, base_block::SIZE as u64)?;
-        let mut warnings = Vec::new();
-        if base.primary_sequence != base.secondary_sequence {
-            warnings.push(format!(
-                "hive is dirty (sequence numbers {} and {} differ): its transaction logs were not applied, recent changes may be missing",
-                base.primary_sequence, base.secondary_sequence
-            ));
-        }
+        let warnings = Vec::new();
         Ok(Hive { src, base, warnings, read_bytes: std::cell::Cell::new(0) })
+    }
+
+    /// The base block's two sequence numbers differ: changes may sit in transaction logs.
+    pub fn is_dirty(&self) -> bool {
+        self.base.primary_sequence != self.base.secondary_sequence
     }
 
     /// The bytes the hive is read from (after a log replay: the replayed image).

@@ -311,12 +311,9 @@ fn base_from_log<S: ReadAt>(
     }
 }
 
-/// The primary file read as it is, without the reader's own "dirty" warning (the
-/// recovery notice says it, with the reason).
+/// The primary file read as it is (the recovery notice says whether it is dirty, and why).
 fn as_on_disk<S: ReadAt>(primary: Arc<S>) -> Result<Hive<Overlay<Arc<S>>>> {
-    let mut h = Hive::new(Overlay::new(primary))?;
-    h.warnings.retain(|w| !w.starts_with("hive is dirty"));
-    Ok(h)
+    Hive::new(Overlay::new(primary))
 }
 
 struct LogFile {

@@ -10,7 +10,7 @@ use windows::Win32::System::SystemInformation::{
 use windows::core::w;
 
 use crate::error::{Error, Result};
-use crate::platform::{FirmwareType, MAX_FIRMWARE_TABLE, MachineFacts, SmbiosRaw};
+use crate::platform::types::{FirmwareType, MAX_FIRMWARE_TABLE, MachineFacts, SmbiosRaw};
 
 const FIRMWARE_TYPE_BIOS: i32 = 1;
 const FIRMWARE_TYPE_UEFI: i32 = 2;

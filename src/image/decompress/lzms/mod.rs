@@ -24,7 +24,7 @@ mod huffman;
 mod tables;
 mod x86;
 
-use super::{Codec, DecompressError, Decompressor};
+use super::codec::{Codec, DecompressError, Decompressor};
 use bits::{BitReader, Prob, RangeDecoder};
 use huffman::AdaptiveCode;
 use tables::*;

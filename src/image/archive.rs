@@ -6,13 +6,13 @@ use std::sync::{Arc, Mutex};
 
 use sha1::{Digest, Sha1};
 
-use super::blob_table::{Blob, BlobTable, Location, ZERO_HASH, hex};
-use super::read::{Resource, ResourceView};
-use super::resource::ResourceSpec;
-use super::stream::{self, Label, Span, Task};
-use super::{parallel, read_header};
+use super::ImageReport;
+use super::wim::blob_table::{Blob, BlobTable, Location, ZERO_HASH, hex};
+use super::wim::read::{Resource, ResourceView};
+use super::wim::resource::ResourceSpec;
+use super::wim::stream::{self, Label, Span, Task};
+use super::wim::{parallel, read_header};
 use crate::error::{Error, Result};
-use crate::image::ImageReport;
 use crate::source::ReadAt;
 
 /// Stored blobs up to this size are read on the calling thread.
