@@ -53,6 +53,12 @@ pub struct LicenceArgs {
     /// Append CMTrace log lines to FILE (default inside a task sequence: %_SMSTSLogPath%\oemgate.log)
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// Write one JSON evidence record of this run into DIR (default: the policy's evidence_dir); the key is always masked there
+    #[arg(long, value_name = "DIR")]
+    pub evidence: Option<PathBuf>,
+    /// Dual-architecture media (x64/sources, x86/sources): judge this architecture's image (default: this machine's, from --machine-arch or the live CPU)
+    #[arg(long, value_name = "ARCH", value_parser = ["x64", "x86", "arm64"])]
+    pub media_arch: Option<String>,
     /// Show the full firmware product key instead of a masked one
     #[arg(long)]
     pub show_key: bool,
@@ -84,8 +90,29 @@ pub(super) fn load_policy(a: &LicenceArgs) -> Result<Policy> {
     }
 }
 
-/// Gather the licensed facts from firmware, declaration, policy and offline OS.
-pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<LicensedFacts> {
+/// Which image of dual-architecture media to judge: `--media-arch`, else this machine's
+/// architecture (`--machine-arch`, else the live CPU unless the firmware facts are
+/// dumped tables), else none (the media's first).
+pub(super) fn media_arch(a: &LicenceArgs) -> Option<String> {
+    if let Some(m) = &a.media_arch {
+        return Some(m.clone());
+    }
+    let machine = match &a.machine_arch {
+        Some(m) => Some(m.to_ascii_lowercase()),
+        None if a.acpi_dir.is_none() && a.from_file.is_none() => crate::platform::machine().cpu_arch,
+        None => None,
+    }?;
+    Some(match machine.as_str() {
+        "amd64" | "x86_64" => "x64".to_string(),
+        "i386" | "i686" | "ia32" => "x86".to_string(),
+        "aarch64" => "arm64".to_string(),
+        _ => machine,
+    })
+}
+
+/// Gather the licensed facts from firmware, declaration, policy and offline OS; the
+/// firmware facts too (for the evidence record).
+pub(super) fn licensed(a: &LicenceArgs, policy: &Policy) -> Result<(LicensedFacts, firmware::FirmwareFacts)> {
     licensed_with(a, policy, &crate::firmware::editions::Builtin)
 }
 
@@ -95,7 +122,7 @@ pub(super) fn licensed_with(
     a: &LicenceArgs,
     policy: &Policy,
     editions: &dyn crate::firmware::editions::EditionSource,
-) -> Result<LicensedFacts> {
+) -> Result<(LicensedFacts, firmware::FirmwareFacts)> {
     let flags = operator::Flags {
         edition: a.licensed_edition.clone(),
         version: a.licensed_version.clone(),
@@ -126,7 +153,7 @@ pub(super) fn licensed_with(
             None => None,
         }
     };
-    facts::licensed_facts(&facts::Sources {
+    let l = facts::licensed_facts(&facts::Sources {
         firmware: &fw,
         declaration: &declaration,
         policy,
@@ -134,13 +161,74 @@ pub(super) fn licensed_with(
         offline_os_candidates: &ambiguous,
         machine: &machine,
         show_key: a.show_key,
-    })
+    })?;
+    Ok((l, fw))
+}
+
+/// Write the evidence record when `--evidence` or the policy names a folder. `Ok(None)`:
+/// none asked for. The log entry says where it went, or why it was not written.
+pub(super) fn write_evidence(
+    a: &LicenceArgs,
+    policy: &Policy,
+    run: &report::evidence::Run,
+) -> Option<std::result::Result<PathBuf, Error>> {
+    let dir = a.evidence.clone().or_else(|| policy.evidence_dir.as_ref().map(PathBuf::from))?;
+    Some(report::evidence::write(&dir, &report::evidence::record(run), run.at))
+}
+
+/// Report how writing the evidence went (stderr for a failure, and the log entries);
+/// `true` when it failed and the policy requires it (exit 4).
+pub(super) fn evidence_outcome(
+    written: Option<std::result::Result<PathBuf, Error>>,
+    policy: &Policy,
+    entries: &mut Vec<(String, report::cmtrace::Severity)>,
+) -> Option<String> {
+    use report::cmtrace::Severity;
+    match written? {
+        Ok(p) => {
+            entries.push((format!("evidence record written: {}", p.display()), Severity::Info));
+            None
+        }
+        Err(e) if policy.evidence_required => {
+            let msg = format!("evidence record not written (the policy requires it): {e}");
+            eprintln!("oemgate: error: {msg}");
+            entries.push((msg.clone(), Severity::Error));
+            Some(msg)
+        }
+        Err(e) => {
+            let msg = format!("evidence record not written: {e}");
+            eprintln!("oemgate: warning: {msg}");
+            entries.push((msg, Severity::Warning));
+            None
+        }
+    }
+}
+
+/// With `activation = "kms"`, an allowed verdict also sets the product-key variables
+/// of Configuration Manager (`OSDProductKey`) and MDT (`ProductKey`) to the public KMS
+/// client setup key of the image's edition; never the firmware key. Otherwise none.
+pub(super) fn activation_variables(policy: &Policy, v: &crate::gate::verdict::Verdict) -> Vec<(&'static str, String)> {
+    if policy.activation != operator::policy::ActivationMode::Kms || v.decision != crate::gate::Decision::Allowed {
+        return Vec::new();
+    }
+    match &v.activation.kms_client_key {
+        Some(k) => vec![("OSDProductKey", k.clone()), ("ProductKey", k.clone())],
+        None => {
+            eprintln!(
+                "oemgate: warning: activation = \"kms\" but the image's edition has no public KMS client setup key: OSDProductKey/ProductKey not set"
+            );
+            Vec::new()
+        }
+    }
 }
 
 /// The image opened for its files too: its report, and the opened image or why its
 /// files cannot be read (an encrypted ESD).
-pub(super) fn open_image(path: &std::path::Path) -> Result<(ImageReport, std::result::Result<Wim, String>)> {
-    let (rep, parts) = image::open_with_sources(path)?;
+pub(super) fn open_image(
+    path: &std::path::Path,
+    media_arch: Option<&str>,
+) -> Result<(ImageReport, std::result::Result<Wim, String>)> {
+    let (rep, parts) = image::open_with_sources_for(path, media_arch)?;
     let wim = Wim::from_sources(rep.clone(), parts).map_err(|e| e.to_string());
     Ok((rep, wim))
 }
@@ -272,7 +360,7 @@ pub fn run(args: CheckArgs) -> ExitStatus {
 
 fn check(args: &CheckArgs) -> Result<ExitStatus> {
     let policy = load_policy(&args.licence)?;
-    let (rep, wim) = open_image(&args.image)?;
+    let (rep, wim) = open_image(&args.image, media_arch(&args.licence).as_deref())?;
     let info = match args.index {
         Some(n) => image::select_index(&rep, n)?,
         None if rep.images.len() == 1 => &rep.images[0],
@@ -296,7 +384,8 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
         Some(o) => crate::firmware::editions::Chain(vec![o, &builtin]),
         None => crate::firmware::editions::Chain(vec![&builtin]),
     };
-    let licensed = licensed_with(&args.licence, &policy, &chain)?;
+    let at = time::OffsetDateTime::now_utc();
+    let (licensed, fw) = licensed_with(&args.licence, &policy, &chain)?;
     let mut img = ImageFacts::from_report(&rep, info);
     img.apply_content(facts::ImageContent::from_facts(&content));
     img.sha256 = hashes(&rep, &policy)?;
@@ -309,8 +398,33 @@ fn check(args: &CheckArgs) -> Result<ExitStatus> {
     print!("{out}");
     let mut entries = report::check::log_entries(&img, &v);
     entries.extend(report::check::offline_os_log_entries(&licensed));
+    let index = img.index;
+    let results = [(img, v)];
+    let written = write_evidence(
+        &args.licence,
+        &policy,
+        &report::evidence::Run {
+            command: "check",
+            at,
+            firmware: &fw,
+            licensed: &licensed,
+            image: &rep,
+            results: &results,
+            judged: Some(index),
+            selection: None,
+            exit_code: results[0].1.exit.code(),
+        },
+    );
+    let failed = evidence_outcome(written, &policy, &mut entries);
     write_log(&args.licence, &entries);
-    publish_task_sequence_variables(&verdict_variables(&img, &v), args.licence.verbose);
+    let [(img, v)] = &results;
+    if let Some(msg) = failed {
+        publish_task_sequence_variables(&error_variables(ExitStatus::BadInput, &msg), args.licence.verbose);
+        return Ok(ExitStatus::BadInput);
+    }
+    let mut vars = verdict_variables(img, v);
+    vars.extend(activation_variables(&policy, v));
+    publish_task_sequence_variables(&vars, args.licence.verbose);
     Ok(v.exit)
 }
 
@@ -326,6 +440,37 @@ mod tests {
         let (one, several) = pick_offline_os(c(&["C:\\", "D:\\"]));
         assert_eq!(one, None);
         assert_eq!(several, ["C:\\", "D:\\"]);
+    }
+
+    #[test]
+    fn kms_activation_sets_the_gvlk_only_when_allowed_and_asked() {
+        use crate::gate::Decision;
+        use crate::gate::activation::Advice;
+        use crate::gate::verdict::Verdict;
+        let gvlk = "W269N-WFGWX-YVC9B-4J6C9-T83GX";
+        let verdict = |decision: Decision| {
+            let exit = if decision == Decision::Allowed { ExitStatus::Ok } else { ExitStatus::Blocked };
+            Verdict {
+                decision,
+                exit,
+                rules: Vec::new(),
+                activation: Advice {
+                    edition_id: Some("Professional".into()),
+                    release: Some("Windows 11".into()),
+                    kms_client_key: Some(gvlk.into()),
+                    message: String::new(),
+                },
+            }
+        };
+        let kms = Policy::parse("activation = \"kms\"", "p.toml").unwrap();
+        let vars = activation_variables(&kms, &verdict(Decision::Allowed));
+        assert_eq!(vars, [("OSDProductKey", gvlk.to_string()), ("ProductKey", gvlk.to_string())]);
+        assert!(activation_variables(&kms, &verdict(Decision::Blocked)).is_empty());
+        assert!(activation_variables(&kms, &verdict(Decision::CannotDecide)).is_empty());
+        assert!(activation_variables(&Policy::default(), &verdict(Decision::Allowed)).is_empty());
+        let mut no_key = verdict(Decision::Allowed);
+        no_key.activation.kms_client_key = None;
+        assert!(activation_variables(&kms, &no_key).is_empty());
     }
 
     #[test]

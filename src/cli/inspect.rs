@@ -12,6 +12,9 @@ pub struct InspectArgs {
     /// The image: install.wim, install.esd, the first part of a split set (install.swm),
     /// or an ISO holding one of these (UDF or ISO 9660/Joliet)
     pub image: PathBuf,
+    /// Dual-architecture media (x64/sources, x86/sources): read this architecture's image (default: this program's)
+    #[arg(long, value_name = "ARCH", value_parser = ["x64", "x86", "arm64"])]
+    pub media_arch: Option<String>,
     /// Show only this image index
     #[arg(long, value_name = "N")]
     pub index: Option<u32>,
@@ -28,7 +31,7 @@ pub struct InspectArgs {
 }
 
 pub fn run(args: InspectArgs) -> ExitStatus {
-    let mut rep = match image::open(&args.image) {
+    let mut rep = match image::open_for_arch(&args.image, args.media_arch.as_deref()) {
         Ok(r) => r,
         Err(e) => return super::fail(&e),
     };
@@ -44,7 +47,7 @@ pub fn run(args: InspectArgs) -> ExitStatus {
         report::inspect::table(&rep, args.verbose, crate::platform::stdout_color())
     };
     if args.content {
-        let wim = match super::check::open_image(&args.image) {
+        let wim = match super::check::open_image(&args.image, args.media_arch.as_deref()) {
             Ok((_, w)) => w,
             Err(e) => return super::fail(&e),
         };

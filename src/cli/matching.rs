@@ -3,8 +3,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::check::{
-    LicenceArgs, content_of, hashes, licensed, load_policy, non_os_message, open_image,
-    publish_task_sequence_variables, verdict_variables, write_log,
+    LicenceArgs, activation_variables, content_of, error_variables, evidence_outcome, hashes, licensed, load_policy,
+    non_os_message, open_image, publish_task_sequence_variables, verdict_variables, write_evidence, write_log,
 };
 use crate::error::Result;
 use crate::exit::ExitStatus;
@@ -81,8 +81,9 @@ pub fn select(results: &[(ImageFacts, Verdict)]) -> Selection {
 
 fn run_match(args: &MatchArgs) -> Result<ExitStatus> {
     let policy = load_policy(&args.licence)?;
-    let (rep, wim) = open_image(&args.image)?;
-    let licensed = licensed(&args.licence, &policy)?;
+    let (rep, wim) = open_image(&args.image, super::check::media_arch(&args.licence).as_deref())?;
+    let at = time::OffsetDateTime::now_utc();
+    let (licensed, fw) = licensed(&args.licence, &policy)?;
     let sums = hashes(&rep, &policy)?;
     let mut results: Vec<(ImageFacts, Verdict)> = Vec::new();
     for info in &rep.images {
@@ -131,7 +132,6 @@ fn run_match(args: &MatchArgs) -> Result<ExitStatus> {
             if s.exit_code == 0 { Severity::Info } else { Severity::Error },
         ));
     }
-    write_log(&args.licence, &entries);
     let status = match &selection {
         Some(s) => match s.exit_code {
             0 => ExitStatus::Ok,
@@ -142,9 +142,34 @@ fn run_match(args: &MatchArgs) -> Result<ExitStatus> {
         None if results.iter().any(|(_, v)| v.decision == Decision::CannotDecide) => ExitStatus::CannotDecide,
         None => ExitStatus::Blocked,
     };
+    let written = write_evidence(
+        &args.licence,
+        &policy,
+        &report::evidence::Run {
+            command: "match",
+            at,
+            firmware: &fw,
+            licensed: &licensed,
+            image: &rep,
+            results: &results,
+            judged: selection.as_ref().and_then(|s| s.index),
+            selection: selection.as_ref(),
+            exit_code: status.code(),
+        },
+    );
+    let failed = evidence_outcome(written, &policy, &mut entries);
+    write_log(&args.licence, &entries);
+    if let Some(msg) = failed {
+        publish_task_sequence_variables(&error_variables(ExitStatus::BadInput, &msg), args.licence.verbose);
+        return Ok(ExitStatus::BadInput);
+    }
     if let Some(s) = &selection {
         let vars = match s.index.and_then(|n| results.iter().find(|(img, _)| img.index == n)) {
-            Some((img, v)) => verdict_variables(img, v),
+            Some((img, v)) => {
+                let mut vars = verdict_variables(img, v);
+                vars.extend(activation_variables(&policy, v));
+                vars
+            }
             None => vec![
                 ("OEMGATE_VERDICT", if s.exit_code == 1 { "blocked" } else { "cannot-decide" }.to_string()),
                 ("OEMGATE_EXITCODE", s.exit_code.to_string()),

@@ -12,6 +12,7 @@ mod extract;
 mod firmware;
 mod inspect;
 mod matching;
+mod summarize;
 mod verify;
 
 const EXIT_CODES: &str = "\
@@ -23,6 +24,8 @@ Exit codes (all commands):
   3  cannot decide: a required fact is unknown and the policy says block
      (match --select: several indexes fit equally)
   4  unreadable or corrupt input (image, firmware table, hive, policy), permission denied
+     (check/match: an evidence record not written when the policy requires it;
+     summarize: a file that is not a readable record)
      (extract: also a refused name or tree, a blob whose SHA-1 does not match)";
 
 #[derive(Parser, Debug)]
@@ -56,6 +59,8 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// Check the image's integrity table, metadata and every blob's SHA-1
     Verify(verify::VerifyArgs),
+    /// Count the evidence records of many runs (verdicts, editions, reasons); --csv for one row per record
+    Summarize(summarize::SummarizeArgs),
 }
 
 /// Parse arguments, run, return the exit status. Usage errors exit 2.
@@ -85,6 +90,7 @@ pub fn main() -> ExitStatus {
         Command::Dir(a) => dir::run(a),
         Command::Extract(a) => extract::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Summarize(a) => summarize::run(a),
     }
 }
 

@@ -155,6 +155,10 @@ pub struct SmbiosFacts {
     pub manufacturer: Option<String>,
     pub product: Option<String>,
     pub serial: Option<String>,
+    /// System UUID (type 1, SMBIOS 2.1+), canonical form; `None` when absent, all zero
+    /// or all 0xFF. Not part of `firmware --json` (the evidence record carries it).
+    #[serde(skip)]
+    pub uuid: Option<String>,
 }
 
 /// Everything the firmware says. `None` means "not present" (a normal state: no MSDM
@@ -177,6 +181,35 @@ pub struct FirmwareFacts {
     pub notes: Vec<String>,
     /// MSDM/SLIC tables present but holding no key or marker (all 0xFF, header only...).
     pub placeholders: Vec<Placeholder>,
+    /// SHA-256 of every ACPI table read (MSDM, SLIC, RSDT/XSDT/FACP), for the evidence
+    /// record. Not part of `firmware --json`.
+    #[serde(skip)]
+    pub tables_read: Vec<TableDigest>,
+}
+
+/// One ACPI table as read: its signature, where it came from, its size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDigest {
+    pub signature: String,
+    pub evidence: String,
+    pub size: u64,
+    /// Lower-case hex.
+    pub sha256: String,
+}
+
+impl TableDigest {
+    pub fn of(table: &RawTable) -> TableDigest {
+        use sha2::Digest;
+        let sum = sha2::Sha256::digest(&table.bytes);
+        let signature =
+            table.bytes.get(..4).map_or_else(|| "????".to_string(), |s| String::from_utf8_lossy(s).into_owned());
+        TableDigest {
+            signature,
+            evidence: table.evidence.clone(),
+            size: table.bytes.len() as u64,
+            sha256: sum.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
 }
 
 /// A table as read: its facts, or a placeholder that holds none.
@@ -461,6 +494,7 @@ struct Tables {
 /// Read each table on its own: a placeholder MSDM never hides the SLIC, a placeholder
 /// SLIC never hides the MSDM key.
 fn assemble(t: Tables, editions: &dyn editions::EditionSource, facts: &mut FirmwareFacts) -> Result<()> {
+    facts.tables_read = t.msdm.iter().chain(t.slic.iter()).chain(t.roots.iter()).map(TableDigest::of).collect();
     let mut others = t.ids.clone();
     if let Some(m) = &t.msdm {
         match oa3_from_msdm(&m.bytes, &m.evidence, editions).map_err(|e| e.in_file(&m.evidence))? {

@@ -38,7 +38,12 @@ pub fn parse_raw(raw: &crate::platform::SmbiosRaw) -> Result<SmbiosFacts> {
         SmbiosRaw::Rsmb(b) => parse_rsmb(b),
         SmbiosRaw::DmiStrings { vendor, product, serial, table } => {
             let s = |b: &Option<Vec<u8>>| b.as_deref().map(clean).filter(|s| !s.is_empty());
-            let mut f = SmbiosFacts { manufacturer: s(vendor), product: s(product), serial: s(serial) };
+            let mut f = SmbiosFacts { manufacturer: s(vendor), product: s(product), serial: s(serial), uuid: None };
+            if let Some(t) = table
+                && let Ok(from_table) = parse_table(t)
+            {
+                f.uuid = from_table.uuid;
+            }
             if f.serial.is_none()
                 && let Some(t) = table
                 && let Ok(from_table) = parse_table(t)
@@ -103,7 +108,7 @@ pub fn parse_table(table: &[u8]) -> Result<SmbiosFacts> {
                 let s = clean(strings.get(idx - 1)?);
                 (!s.is_empty()).then_some(s)
             };
-            return Ok(SmbiosFacts { manufacturer: get(4), product: get(5), serial: get(7) });
+            return Ok(SmbiosFacts { manufacturer: get(4), product: get(5), serial: get(7), uuid: uuid(formatted) });
         }
         if typ == 127 {
             break;
@@ -111,6 +116,25 @@ pub fn parse_table(table: &[u8]) -> Result<SmbiosFacts> {
         off = end + 2;
     }
     Ok(SmbiosFacts::default())
+}
+
+/// The system UUID of a type 1 structure (offset 8, 16 bytes; SMBIOS 2.6 stores the
+/// first three fields little-endian), or `None` when the structure is too short or the
+/// UUID is all zero (not present) or all 0xFF (not set).
+fn uuid(formatted: &[u8]) -> Option<String> {
+    let b = formatted.get(8..24)?;
+    if b.iter().all(|&x| x == 0) || b.iter().all(|&x| x == 0xFF) {
+        return None;
+    }
+    let order = [3usize, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+    let mut out = String::with_capacity(36);
+    for (n, &i) in order.iter().enumerate() {
+        if matches!(n, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push_str(&format!("{:02X}", b.get(i)?));
+    }
+    Some(out)
 }
 
 /// Trim and replace non-printable bytes (strings are ASCII-ish; never trust them).
@@ -132,6 +156,19 @@ pub(crate) mod tests {
         t.extend_from_slice(b"ACME Corp\0Model 9\0SN-123 \0\0");
         t.extend_from_slice(&[127, 4, 2, 0, 0, 0]);
         t
+    }
+
+    #[test]
+    fn reads_the_uuid_in_smbios_byte_order() {
+        let mut t1 = vec![1u8, 27, 1, 0, 1, 2, 0, 3];
+        t1.extend_from_slice(&[
+            0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF,
+        ]);
+        t1.resize(27, 0);
+        t1.extend_from_slice(b"A\0B\0C\0\0");
+        let f = parse_table(&t1).unwrap();
+        assert_eq!(f.uuid.as_deref(), Some("00112233-4455-6677-8899-AABBCCDDEEFF"));
+        assert_eq!(parse_table(&sample()).unwrap().uuid, None, "all zero: not present");
     }
 
     #[test]

@@ -147,6 +147,10 @@ pub struct ImageFacts {
     pub label: Label,
     /// What the image's own files say (`None`: not read).
     pub content: Option<ImageContent>,
+    /// The install image's path inside an ISO (e.g. `x64/sources/install.wim` on
+    /// dual-architecture media); absent for a bare image file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_in_media: Option<String>,
 }
 
 /// The facts the XML label claims that the gate uses.
@@ -257,7 +261,8 @@ impl ImageFacts {
             .as_ref()
             .and_then(media_kind)
             .map(|(kind, evidence)| Fact::new(kind, Source::Image, format!("{}: {evidence}", rep.path)));
-        ImageFacts { media, ..ImageFacts::from_info(&rep.path, info) }
+        let path_in_media = rep.media.as_ref().map(|m| m.image.clone());
+        ImageFacts { media, path_in_media, ..ImageFacts::from_info(&rep.path, info) }
     }
 
     /// Record the image's content facts and let them decide: every field the rules read
@@ -324,6 +329,7 @@ impl ImageFacts {
                 installation_type: w.and_then(|w| w.installation_type.clone()),
             },
             content: None,
+            path_in_media: None,
         }
     }
 }

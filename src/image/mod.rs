@@ -83,10 +83,21 @@ pub fn open(path: &Path) -> Result<ImageReport> {
 /// Like [`open`], also returning the byte source of every part read (`[n - 1]` is
 /// part `n`): the image file itself, or its view inside the ISO.
 pub fn open_with_sources(path: &Path) -> Result<(ImageReport, Vec<Arc<dyn ReadAt>>)> {
+    open_with_sources_for(path, None)
+}
+
+/// [`open`] choosing the image of architecture `arch` on dual-architecture media (see
+/// [`iso::find_install_image_for`]); other images ignore `arch`.
+pub fn open_for_arch(path: &Path, arch: Option<&str>) -> Result<ImageReport> {
+    Ok(open_with_sources_for(path, arch)?.0)
+}
+
+/// [`open_with_sources`] choosing the image of architecture `arch` on dual-architecture media.
+pub fn open_with_sources_for(path: &Path, arch: Option<&str>) -> Result<(ImageReport, Vec<Arc<dyn ReadAt>>)> {
     let shown = path.display().to_string();
     let src: Arc<dyn ReadAt> = Arc::new(FileSource::open(path)?);
     if !is_wim(&*src) && iso::is_iso(&*src) {
-        return read_iso_with_sources(src, &shown);
+        return read_iso_with_sources_for(src, &shown, arch);
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -114,7 +125,15 @@ pub fn read_iso(src: Arc<dyn ReadAt>, shown: &str) -> Result<ImageReport> {
 /// Like [`read_iso`], also returning the byte source of every part read inside the ISO
 /// (`[n - 1]` is part `n`).
 pub fn read_iso_with_sources(src: Arc<dyn ReadAt>, shown: &str) -> Result<(ImageReport, Vec<Arc<dyn ReadAt>>)> {
-    let found = iso::find_install_image(src, shown)?;
+    read_iso_with_sources_for(src, shown, None)
+}
+
+fn read_iso_with_sources_for(
+    src: Arc<dyn ReadAt>,
+    shown: &str,
+    arch: Option<&str>,
+) -> Result<(ImageReport, Vec<Arc<dyn ReadAt>>)> {
+    let found = iso::find_install_image_for(src, shown, arch)?;
     let file: Arc<dyn ReadAt> = Arc::new(found.open()?);
     let mut sources = vec![file.clone()];
     let mut open_part = |n: u16| -> Result<Option<Box<dyn ReadAt>>> {

@@ -6,6 +6,9 @@
 //! downgrade_rights = true        # use the licence's downgrade rights (Pro-class only)
 //! media = "volume"               # the images come from Volume Licensing media
 //! approved_images = ["<sha256>"] # only these image files may be applied
+//! evidence_dir = '\\server\share\oemgate'  # one JSON evidence record per run
+//! evidence_required = true       # a record that cannot be written is exit 4
+//! activation = "kms"             # allowed: set OSDProductKey/ProductKey to the KMS client key
 //!
 //! [licensed]                     # the COA label, when every PC is the same
 //! edition = "Professional"
@@ -45,6 +48,18 @@ pub enum MediaKind {
     Volume,
     Retail,
     Oem,
+}
+
+/// What an allowed verdict does for activation (`activation = "..."`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActivationMode {
+    /// Advice only (the default): no product-key variables are set.
+    #[default]
+    None,
+    /// Set `OSDProductKey` and `ProductKey` to the public KMS client setup key of the
+    /// image's edition.
+    Kms,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -198,6 +213,9 @@ struct PolicyFile {
     licensed: LicensedTable,
     #[serde(default)]
     unknown: UnknownTable,
+    evidence_dir: Option<String>,
+    evidence_required: Option<bool>,
+    activation: Option<ActivationMode>,
 }
 
 /// The effective policy (defaults when no file was given).
@@ -215,6 +233,11 @@ pub struct Policy {
     pub approved_images: Vec<String>,
     pub licensed: LicensedTable,
     pub unknown: UnknownTable,
+    /// Folder for the evidence records (`--evidence` overrides it).
+    pub evidence_dir: Option<String>,
+    /// A record that cannot be written is exit 4 (default: a warning).
+    pub evidence_required: bool,
+    pub activation: ActivationMode,
 }
 
 impl Default for Policy {
@@ -229,6 +252,9 @@ impl Default for Policy {
             approved_images: Vec::new(),
             licensed: LicensedTable::default(),
             unknown: UnknownTable::default(),
+            evidence_dir: None,
+            evidence_required: false,
+            activation: ActivationMode::None,
         }
     }
 }
@@ -277,7 +303,15 @@ impl Policy {
             }
             approved.push(h);
         }
+        if file.evidence_dir.as_deref().is_some_and(|d| d.trim().is_empty()) {
+            return Err(
+                Error::invalid("policy file", 0, "evidence_dir", "a folder path", "an empty string").in_file(source)
+            );
+        }
         Ok(Policy {
+            evidence_dir: file.evidence_dir,
+            evidence_required: file.evidence_required.unwrap_or(false),
+            activation: file.activation.unwrap_or_default(),
             source: source.to_string(),
             from_file: true,
             software_assurance: file.software_assurance,
@@ -336,6 +370,21 @@ mod tests {
     }
 
     #[test]
+    fn parses_evidence_and_activation() {
+        let p = Policy::default();
+        assert_eq!((p.evidence_dir.as_deref(), p.evidence_required, p.activation), (None, false, ActivationMode::None));
+        let p = Policy::parse(
+            "evidence_dir = '\\\\server\\share\\oemgate'\nevidence_required = true\nactivation = \"kms\"\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(p.evidence_dir.as_deref(), Some("\\\\server\\share\\oemgate"));
+        assert!(p.evidence_required);
+        assert_eq!(p.activation, ActivationMode::Kms);
+        assert_eq!(Policy::parse("activation = \"none\"", "p.toml").unwrap().activation, ActivationMode::None);
+    }
+
+    #[test]
     fn an_unknown_rule_id_names_the_ids() {
         let e = Policy::parse("[unknown]\nlicence = \"warn\"", "p.toml").unwrap_err().to_string();
         assert!(e.starts_with("p.toml: policy file at offset 10: "), "the key's position: {e}");
@@ -360,6 +409,12 @@ mod tests {
             "[licensed]\ncolour = \"x\"",
             "media = 3",
             "= broken",
+            "activation = \"mak\"",
+            "activation = true",
+            "evidence_required = \"yes\"",
+            "evidence_dir = 3",
+            "evidence_dir = \"\"",
+            "evidence_folder = \"x\"",
         ] {
             let e = Policy::parse(bad, "p.toml").unwrap_err();
             assert_eq!(crate::cli::exit_status(&e), crate::exit::ExitStatus::BadInput, "{bad}: {e}");

@@ -98,6 +98,9 @@ struct MatchJson<'a> {
     oemgate: &'static str,
     command: &'static str,
     image: &'a str,
+    /// The install image's path inside an ISO (absent for a bare image file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_in_media: Option<&'a str>,
     licensed: &'a LicensedFacts,
     indexes: Vec<IndexJson<'a>>,
     selection: Option<&'a Selection>,
@@ -131,6 +134,7 @@ pub fn match_json(
         oemgate: env!("CARGO_PKG_VERSION"),
         command: "match",
         image: path,
+        path_in_media: results.first().and_then(|(i, _)| i.path_in_media.as_deref()),
         licensed,
         indexes,
         selection,

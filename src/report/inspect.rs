@@ -188,6 +188,11 @@ fn media_block(o: &mut String, m: &MediaFacts, st: Style) {
     let label = m.label.as_deref().map_or(String::new(), |l| format!(", label {l}"));
     row(o, "Media", format!("{}{label}", m.filesystem));
     row(o, "Image file", format!("{} ({} bytes)", m.image, m.image_size));
+    if m.install_images.len() > 1 {
+        let all: Vec<String> =
+            m.install_images.iter().map(|i| format!("{} ({})", i.path, i.arch.as_deref().unwrap_or("-"))).collect();
+        row(o, "Install images", format!("{} (dual-architecture media; --media-arch chooses)", all.join(", ")));
+    }
     let cfg = match &m.ei_cfg {
         None => "none".to_string(),
         Some(c) => {

@@ -133,6 +133,14 @@ struct Media<'a> {
     setup_exe: Option<Exe<'a>>,
     boot_wim: Option<Boot<'a>>,
     warnings: Vec<String>,
+    /// Every install image of the media (both on dual-architecture media).
+    install_images: Vec<InstallImageJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct InstallImageJson<'a> {
+    path: &'a str,
+    arch: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -238,6 +246,11 @@ fn media(m: &MediaFacts) -> Media<'_> {
         setup_exe: m.setup_exe.as_ref().map(exe),
         boot_wim: m.boot_wim.as_ref().map(boot),
         warnings: m.warnings.iter().map(super::inspect::media_warning).collect(),
+        install_images: m
+            .install_images
+            .iter()
+            .map(|i| InstallImageJson { path: &i.path, arch: i.arch.as_deref() })
+            .collect(),
     }
 }
 

@@ -4,12 +4,14 @@
 pub mod check;
 pub mod cmtrace;
 pub mod dir;
+pub mod evidence;
 pub mod extract;
 pub mod firmware;
 pub mod inspect;
 pub mod inspect_json;
 pub mod offline_os_json;
 pub mod style;
+pub mod summary;
 pub mod verify;
 
 /// Pretty JSON with a final newline: what every `--json` prints.

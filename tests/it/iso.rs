@@ -410,6 +410,7 @@ fn media_kind_for_the_gate() {
             label: None,
             image: "sources/install.wim".into(),
             image_size: 1,
+            install_images: vec![],
             ei_cfg: cfg.map(|t| iso::eicfg::parse(t).unwrap()),
             pid_txt: false,
             efi_loaders: vec![],

@@ -300,9 +300,11 @@ fn allocation_extent_loop_is_refused() {
     assert!(warnings.iter().any(|w| w.contains("sources/ei.cfg") && w.contains("loops")), "{warnings:?}");
 }
 
-/// Dual-architecture media (x64/sources, x86/sources) are named in the not-found message.
+/// Dual-architecture media (x64/sources, x86/sources): the image of this machine's
+/// architecture is read and every install image is listed (issue 14; before, they were
+/// only named in a not-found message).
 #[test]
-fn dual_architecture_media_are_named() {
+fn dual_architecture_media_are_read_and_listed() {
     let tmp = TempDir::new("iso-dual");
     let m = tmp.path().join("m");
     sevenzip_extract(&fixture("udf-bridge.iso"), &m.join("x64"), &["sources/install.wim"]);
@@ -312,12 +314,18 @@ fn dual_architecture_media_are_named() {
         .args(["-report_about", "SORRY", "-as", "mkisofs", "-J", "-no-pad", "-o"])
         .arg(&iso)
         .arg(&m));
-    assert_fails(
-        "dual-architecture media",
-        &std::fs::read(&iso).unwrap(),
-        "no Windows image found in ISO: looked for sources/install.wim, sources/install.esd, sources/install.swm \
-         (dual-architecture media, not supported yet: found x64/sources/install.wim, x86/sources/install.esd)",
+    let out = oemgate(&["inspect", iso.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        j["media"]["install_images"],
+        serde_json::json!([
+            {"path": "x64/sources/install.wim", "arch": "x64"},
+            {"path": "x86/sources/install.esd", "arch": "x86"}
+        ])
     );
+    let expect = if cfg!(target_arch = "x86") { "x86/sources/install.esd" } else { "x64/sources/install.wim" };
+    assert_eq!(j["media"]["image"], expect);
 }
 
 /// Replace the UDF logical volume's partition map with a metadata-partition map

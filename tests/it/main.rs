@@ -12,6 +12,7 @@ mod firmware_keygroups;
 mod firmware_parsers;
 mod firmware_placeholders;
 mod firmware_qemu;
+mod fleet;
 mod gate;
 mod gate_cases;
 mod gate_editions;

@@ -50,6 +50,18 @@ pub struct MediaFacts {
     pub setup_exe: Option<Executable>,
     pub boot_wim: Option<BootWim>,
     pub warnings: Vec<MediaWarning>,
+    /// Every install image on the media: one on ordinary media; on dual-architecture
+    /// media (Media Creation Tool: `x64/sources/...`, `x86/sources/...`) one per
+    /// architecture, `image` being the one read.
+    pub install_images: Vec<InstallImagePath>,
+}
+
+/// An install image's path inside the ISO and the architecture its folder names
+/// (`None` for the root `sources/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallImagePath {
+    pub path: String,
+    pub arch: Option<String>,
 }
 
 /// What could not be learned from the media, and why; the fact stays unknown and the
@@ -100,6 +112,7 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
         label: iso.fs.label(),
         image: image.to_string(),
         image_size: node.size,
+        install_images: Vec::new(),
         ei_cfg: None,
         pid_txt: false,
         efi_loaders: Vec::new(),
@@ -111,7 +124,9 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
         m.warnings.push(MediaWarning::Unreadable { path: path.to_string(), error })
     };
 
-    match iso.file("sources/ei.cfg") {
+    // The image's own folder: `sources/`, or `x64/sources/` on dual-architecture media.
+    let dir = image.rfind('/').and_then(|i| image.get(..=i)).unwrap_or("sources/");
+    match iso.file(&format!("{dir}ei.cfg")) {
         Ok(Some(n)) => match iso.read_small(&n, "ei.cfg", MAX_EICFG_SIZE).and_then(|b| eicfg::parse(&b)) {
             Ok(c) => {
                 if c.channel.is_none() {
@@ -121,14 +136,14 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
                 }
                 m.ei_cfg = Some(c)
             }
-            Err(e) => warn(&mut m, "sources/ei.cfg", e),
+            Err(e) => warn(&mut m, &format!("{dir}ei.cfg"), e),
         },
         Ok(None) => {}
-        Err(e) => warn(&mut m, "sources/ei.cfg", e),
+        Err(e) => warn(&mut m, &format!("{dir}ei.cfg"), e),
     }
-    match iso.file("sources/pid.txt") {
+    match iso.file(&format!("{dir}pid.txt")) {
         Ok(p) => m.pid_txt = p.is_some(),
-        Err(e) => warn(&mut m, "sources/pid.txt", e),
+        Err(e) => warn(&mut m, &format!("{dir}pid.txt"), e),
     }
     for path in EFI_LOADERS {
         match iso.file(path) {
@@ -141,18 +156,18 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
             Err(e) => warn(&mut m, path, e),
         }
     }
-    match iso.file("sources/setup.exe") {
+    match iso.file(&format!("{dir}setup.exe")) {
         Ok(Some(n)) => {
-            let (x, w) = executable(iso, "sources/setup.exe", &n);
+            let (x, w) = executable(iso, &format!("{dir}setup.exe"), &n);
             m.setup_exe = Some(x);
             m.warnings.extend(w);
         }
         Ok(None) => {}
-        Err(e) => warn(&mut m, "sources/setup.exe", e),
+        Err(e) => warn(&mut m, &format!("{dir}setup.exe"), e),
     }
-    match iso.file("sources/boot.wim") {
+    match iso.file(&format!("{dir}boot.wim")) {
         Ok(Some(n)) => {
-            let r = iso.open_file(&n, "sources/boot.wim".into()).and_then(|f| crate::image::wim::read(&f));
+            let r = iso.open_file(&n, format!("{dir}boot.wim")).and_then(|f| crate::image::wim::read(&f));
             match r {
                 Ok(w) => {
                     let mut architectures: Vec<String> = Vec::new();
@@ -164,7 +179,7 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
                         }
                     }
                     m.boot_wim = Some(BootWim {
-                        path: "sources/boot.wim".into(),
+                        path: format!("{dir}boot.wim"),
                         size: n.size,
                         images: w.xml.images.len(),
                         architectures,
@@ -172,17 +187,17 @@ pub fn collect(iso: &Iso, image: &str, node: &Node) -> MediaFacts {
                 }
                 Err(e) => {
                     m.boot_wim = Some(BootWim {
-                        path: "sources/boot.wim".into(),
+                        path: format!("{dir}boot.wim"),
                         size: n.size,
                         images: 0,
                         architectures: Vec::new(),
                     });
-                    warn(&mut m, "sources/boot.wim", e);
+                    warn(&mut m, &format!("{dir}boot.wim"), e);
                 }
             }
         }
         Ok(None) => {}
-        Err(e) => warn(&mut m, "sources/boot.wim", e),
+        Err(e) => warn(&mut m, &format!("{dir}boot.wim"), e),
     }
     m
 }
@@ -197,6 +212,7 @@ mod tests {
             label: None,
             image: "sources/install.wim".into(),
             image_size: 1,
+            install_images: vec![],
             ei_cfg: cfg,
             pid_txt: false,
             efi_loaders: vec![],

@@ -276,11 +276,14 @@ impl Iso {
 /// image through it and puts the report together.
 pub struct InstallImage {
     iso: Iso,
-    /// The name looked for, e.g. `sources/install.wim` (the on-disk case may differ).
-    pub path: &'static str,
+    /// The name looked for, e.g. `sources/install.wim` or `x64/sources/install.wim` (the
+    /// on-disk case may differ).
+    pub path: String,
     node: Node,
     /// The ISO's name for messages.
     shown: String,
+    /// Every install image of the media (two on dual-architecture media).
+    all: Vec<media::InstallImagePath>,
 }
 
 impl InstallImage {
@@ -296,7 +299,7 @@ impl InstallImage {
 
     /// Part `n` of a split set, from the same directory; `Ok(None)` when it is not there.
     pub fn open_part(&self, n: u16) -> Result<Option<Box<dyn ReadAt>>> {
-        let part = crate::image::wim::split::part_name(self.path, n);
+        let part = crate::image::wim::split::part_name(&self.path, n);
         match self.iso.file(&part)? {
             Some(p) => Ok(Some(Box::new(self.iso.open_file(&p, format!("{}!{part}", self.shown))?))),
             None => Ok(None),
@@ -305,7 +308,9 @@ impl InstallImage {
 
     /// The media's own facts (ei.cfg, loaders, boot.wim...); never fails (see `media`).
     pub fn media(&self) -> MediaFacts {
-        media::collect(&self.iso, self.path, &self.node)
+        let mut m = media::collect(&self.iso, &self.path, &self.node);
+        m.install_images = self.all.clone();
+        m
     }
 }
 
@@ -313,27 +318,72 @@ impl InstallImage {
 /// No image there is an error naming what was looked for (and images of dual-architecture
 /// media, which are not read yet).
 pub fn find_install_image(src: Arc<dyn ReadAt>, shown: &str) -> Result<InstallImage> {
+    find_install_image_for(src, shown, None)
+}
+
+/// The architecture folders of dual-architecture media, in the order one is chosen
+/// when nothing says which.
+pub const MEDIA_ARCHES: [&str; 3] = ["x64", "x86", "arm64"];
+
+/// The architecture this program runs on, as media folders name it.
+fn host_arch() -> Option<&'static str> {
+    match std::env::consts::ARCH {
+        "x86_64" => Some("x64"),
+        "x86" => Some("x86"),
+        "aarch64" => Some("arm64"),
+        _ => None,
+    }
+}
+
+/// [`find_install_image`] choosing on dual-architecture media (`x64/sources/...`,
+/// `x86/sources/...`): the image of `arch` when given (missing: a usage error naming
+/// those present), else the one of this program's architecture, else the first of
+/// [`MEDIA_ARCHES`]. Ordinary media (root `sources/`) ignore `arch`.
+pub fn find_install_image_for(src: Arc<dyn ReadAt>, shown: &str, arch: Option<&str>) -> Result<InstallImage> {
     let iso = Iso::open(src).map_err(|e| e.in_file(shown))?;
     for path in IMAGE_PATHS {
         if let Some(node) = iso.file(path).map_err(|e| e.in_file(shown))? {
-            return Ok(InstallImage { iso, path, node, shown: shown.to_string() });
+            let all = vec![media::InstallImagePath { path: path.to_string(), arch: None }];
+            return Ok(InstallImage { iso, path: path.to_string(), node, shown: shown.to_string(), all });
         }
     }
-    // Dual-architecture media keep one sources/ per architecture: name them.
-    let mut elsewhere = Vec::new();
-    for arch in ["x64", "x86", "arm64"] {
+    // Dual-architecture media keep one sources/ per architecture.
+    let mut found: Vec<(&'static str, String, Node)> = Vec::new();
+    for a in MEDIA_ARCHES {
         for p in IMAGE_PATHS {
-            let p = format!("{arch}/{p}");
-            if matches!(iso.file(&p), Ok(Some(_))) {
-                elsewhere.push(p);
+            let p = format!("{a}/{p}");
+            if let Some(node) = iso.file(&p).map_err(|e| e.in_file(shown))? {
+                found.push((a, p, node));
+                break;
             }
         }
     }
-    let mut hint = if elsewhere.is_empty() {
-        String::new()
-    } else {
-        format!(" (dual-architecture media, not supported yet: found {})", elsewhere.join(", "))
+    let all: Vec<media::InstallImagePath> =
+        found.iter().map(|(a, p, _)| media::InstallImagePath { path: p.clone(), arch: Some(a.to_string()) }).collect();
+    let pick = match arch {
+        Some(want) => match found.iter().position(|(a, _, _)| a.eq_ignore_ascii_case(want)) {
+            Some(i) => Some(i),
+            None if !found.is_empty() => {
+                return Err(Error::Usage {
+                    message: format!(
+                        "{shown}: the media hold no {want} image (found {})",
+                        all.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+            None => None,
+        },
+        None => host_arch().and_then(|h| found.iter().position(|(a, _, _)| *a == h)).or(if found.is_empty() {
+            None
+        } else {
+            Some(0)
+        }),
     };
+    if let Some(i) = pick {
+        let (_, path, node) = found.swap_remove(i);
+        return Ok(InstallImage { iso, path, node, shown: shown.to_string(), all });
+    }
+    let mut hint = String::new();
     if let Some(e) = &iso.note {
         hint.push_str(&format!("; the UDF file system was not read: {e}; the ISO 9660 side was read instead"));
     }
