@@ -13,11 +13,12 @@ pub enum RuleId {
     Media,
     KmsMarker,
     ApprovedImage,
+    Hardware,
 }
 
 impl RuleId {
     /// Every rule, in report order.
-    pub const ALL: [RuleId; 9] = [
+    pub const ALL: [RuleId; 10] = [
         RuleId::KeyIntegrity,
         RuleId::Edition,
         RuleId::EnterpriseUpgrade,
@@ -27,6 +28,7 @@ impl RuleId {
         RuleId::Media,
         RuleId::KmsMarker,
         RuleId::ApprovedImage,
+        RuleId::Hardware,
     ];
 
     /// The ids as written, in the order of [`RuleId::ALL`].
@@ -40,6 +42,7 @@ impl RuleId {
         "media",
         "kms-marker",
         "approved-image",
+        "hardware",
     ];
 
     pub const fn as_str(self) -> &'static str {

@@ -75,14 +75,13 @@ impl Verdict {
         self.with_effect(Effect::Warn).collect()
     }
 
-    /// How well an allowed image fits: fewer warnings, then fewer downgrades.
-    pub fn fit_rank(&self) -> (usize, usize) {
-        let downgrades = self
-            .rules
-            .iter()
-            .filter(|r| r.result.outcome == Outcome::Pass && r.result.basis == Some(Basis::DowngradeRights))
-            .count();
-        (self.warnings().len(), downgrades)
+    /// How well an allowed image fits: fewer warnings, then fewer upgrade rights used
+    /// (Software Assurance, upgrade licences), then fewer downgrades.
+    pub fn fit_rank(&self) -> (usize, usize, usize) {
+        let passed = |f: fn(Basis) -> bool| {
+            self.rules.iter().filter(|r| r.result.outcome == Outcome::Pass && r.result.basis.is_some_and(f)).count()
+        };
+        (self.warnings().len(), passed(Basis::is_upgrade_right), passed(|b| b == Basis::DowngradeRights))
     }
 }
 

@@ -6,6 +6,9 @@
 //! downgrade_rights = true        # use the licence's downgrade rights (Pro-class only)
 //! media = "volume"               # the images come from Volume Licensing media
 //! approved_images = ["<sha256>"] # only these image files may be applied
+//! # Commercial Licensing upgrade licences the organisation holds (e.g. Windows 11 Pro Upgrade)
+//! upgrade_licences = [ { edition = "Professional", version = "11" } ]
+//! hardware = "warn"              # a Windows 11 image on a PC without TPM 2.0 / UEFI: warn or block
 //!
 //! [licensed]                     # the COA label, when every PC is the same
 //! edition = "Professional"
@@ -67,6 +70,7 @@ pub struct UnknownTable {
     pub kms_marker: Action,
     pub key_integrity: Action,
     pub approved_image: Action,
+    pub hardware: Action,
 }
 
 impl Default for UnknownTable {
@@ -82,6 +86,7 @@ impl Default for UnknownTable {
             kms_marker: Action::Warn,
             key_integrity: Action::Warn,
             approved_image: Action::Block,
+            hardware: Action::Warn,
         }
     }
 }
@@ -103,6 +108,7 @@ impl UnknownTable {
             RuleId::KmsMarker => &self.kms_marker,
             RuleId::KeyIntegrity => &self.key_integrity,
             RuleId::ApprovedImage => &self.approved_image,
+            RuleId::Hardware => &self.hardware,
         }
     }
 
@@ -117,12 +123,13 @@ impl UnknownTable {
             RuleId::KmsMarker => &mut self.kms_marker,
             RuleId::KeyIntegrity => &mut self.key_integrity,
             RuleId::ApprovedImage => &mut self.approved_image,
+            RuleId::Hardware => &mut self.hardware,
         }
     }
 }
 
 /// The keys of `[unknown]` in the order messages list them (README's order).
-const UNKNOWN_ORDER: [RuleId; 9] = [
+const UNKNOWN_ORDER: [RuleId; 10] = [
     RuleId::Edition,
     RuleId::EnterpriseUpgrade,
     RuleId::Version,
@@ -132,9 +139,10 @@ const UNKNOWN_ORDER: [RuleId; 9] = [
     RuleId::KmsMarker,
     RuleId::KeyIntegrity,
     RuleId::ApprovedImage,
+    RuleId::Hardware,
 ];
-const UNKNOWN_KEYS: [&str; 9] = {
-    let mut keys = [""; 9];
+const UNKNOWN_KEYS: [&str; 10] = {
+    let mut keys = [""; 10];
     let mut i = 0;
     while i < keys.len() {
         keys[i] = UNKNOWN_ORDER[i].as_str();
@@ -176,6 +184,29 @@ impl<'de> Deserialize<'de> for UnknownTable {
     }
 }
 
+/// One `upgrade_licences` entry as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpgradeLicenceEntry {
+    edition: String,
+    version: String,
+}
+
+/// A Commercial Licensing upgrade licence the organisation holds ("Windows 11 Pro
+/// Upgrade"): it upgrades a PC licensed for a qualifying edition of an earlier version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpgradeLicence {
+    /// The canonical EditionID (a Professional-class edition).
+    pub edition: &'static str,
+    /// The client version as written in the policy, validated: "7", "8", "8.1", "10" or "11".
+    pub version: String,
+    /// `policy.toml: upgrade_licences[1]`.
+    pub evidence: String,
+}
+
+/// The client versions an upgrade licence may name.
+pub const UPGRADE_VERSIONS: &[&str] = &["7", "8", "8.1", "10", "11"];
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
@@ -184,6 +215,9 @@ struct PolicyFile {
     media: Option<MediaKind>,
     #[serde(default)]
     approved_images: Vec<String>,
+    #[serde(default)]
+    upgrade_licences: Vec<UpgradeLicenceEntry>,
+    hardware: Option<Action>,
     #[serde(default)]
     licensed: LicensedTable,
     #[serde(default)]
@@ -203,6 +237,10 @@ pub struct Policy {
     pub media: Option<MediaKind>,
     /// Lower-case hex SHA-256 digests.
     pub approved_images: Vec<String>,
+    /// Commercial Licensing upgrade licences held (`upgrade_licences`).
+    pub upgrade_licences: Vec<UpgradeLicence>,
+    /// What a failing `hardware` rule does (default warn).
+    pub hardware: Action,
     pub licensed: LicensedTable,
     pub unknown: UnknownTable,
 }
@@ -217,6 +255,8 @@ impl Default for Policy {
             downgrade_rights_declared: false,
             media: None,
             approved_images: Vec::new(),
+            upgrade_licences: Vec::new(),
+            hardware: Action::Warn,
             licensed: LicensedTable::default(),
             unknown: UnknownTable::default(),
         }
@@ -267,6 +307,40 @@ impl Policy {
             }
             approved.push(h);
         }
+        let mut upgrade_licences = Vec::with_capacity(file.upgrade_licences.len());
+        for (i, u) in file.upgrade_licences.iter().enumerate() {
+            let entry = format!("entry {}", i + 1);
+            let edition = crate::edition::canonical(&u.edition)
+                .and_then(crate::edition::lookup)
+                .filter(|e| e.class == crate::edition::Class::Professional && e.entitles == crate::edition::Entitles::Itself)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "policy file",
+                        0,
+                        "upgrade_licences",
+                        "a Professional-class EditionID (Professional, ProfessionalN, ProfessionalWorkstation, ProfessionalEducation...; Enterprise and Education come with software_assurance)",
+                        format!("{entry}: edition {:?}", u.edition),
+                    )
+                    .in_file(source)
+                })?;
+            let v = u.version.trim();
+            let v = v.strip_prefix("Windows ").unwrap_or(v).trim();
+            if !UPGRADE_VERSIONS.contains(&v) {
+                return Err(Error::invalid(
+                    "policy file",
+                    0,
+                    "upgrade_licences",
+                    format!("a client Windows version ({})", UPGRADE_VERSIONS.join(", ")),
+                    format!("{entry}: version {:?}", u.version),
+                )
+                .in_file(source));
+            }
+            upgrade_licences.push(UpgradeLicence {
+                edition: edition.id,
+                version: v.to_string(),
+                evidence: format!("{source}: upgrade_licences[{}] ({} {v} upgrade)", i + 1, edition.id),
+            });
+        }
         Ok(Policy {
             source: source.to_string(),
             from_file: true,
@@ -275,6 +349,8 @@ impl Policy {
             downgrade_rights_declared: file.downgrade_rights.is_some(),
             media: file.media,
             approved_images: approved,
+            upgrade_licences,
+            hardware: file.hardware.unwrap_or(Action::Warn),
             licensed: file.licensed,
             unknown: file.unknown,
         })
@@ -330,7 +406,7 @@ mod tests {
         let e = Policy::parse("[unknown]\nlicence = \"warn\"", "p.toml").unwrap_err().to_string();
         assert!(e.starts_with("p.toml: policy file at offset 10: "), "the key's position: {e}");
         assert!(
-            e.ends_with("unknown field `licence`, expected one of `edition`, `enterprise-upgrade`, `version`, `language`, `arch`, `media`, `kms-marker`, `key-integrity`, `approved-image`"),
+            e.ends_with("unknown field `licence`, expected one of `edition`, `enterprise-upgrade`, `version`, `language`, `arch`, `media`, `kms-marker`, `key-integrity`, `approved-image`, `hardware`"),
             "{e}"
         );
         let p = Policy::parse("[unknown]\nkms-marker = \"block\"\napproved-image = \"note\"", "p.toml").unwrap();

@@ -30,4 +30,5 @@ mod policy;
 mod tables;
 mod tree;
 mod tree_hostile;
+mod upgrade;
 mod wine;
