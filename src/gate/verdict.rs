@@ -89,6 +89,12 @@ pub fn effect(r: &RuleResult, policy: &Policy) -> Effect {
     match r.outcome {
         Outcome::Pass | Outcome::Skip => Effect::None,
         Outcome::Fail if ADVISORY.contains(&r.id) => Effect::Warn,
+        // A technical check: the policy's `hardware` says what its failure does.
+        Outcome::Fail if r.id == super::rules::hardware::ID => match policy.hardware {
+            Action::Block => Effect::Block,
+            Action::Warn => Effect::Warn,
+            Action::Note => Effect::Note,
+        },
         Outcome::Fail => Effect::Block,
         Outcome::Unknown => match policy.unknown.for_rule(r.id) {
             Action::Block => Effect::Undecided,

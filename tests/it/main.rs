@@ -15,6 +15,7 @@ mod gate;
 mod gate_cases;
 mod gate_editions;
 mod golden;
+mod hardware;
 mod hive_logs;
 mod inspect_damaged;
 mod inspect_reads_little;

@@ -11,6 +11,7 @@ pub mod approved_image;
 pub mod arch;
 pub mod edition;
 pub mod enterprise_upgrade;
+pub mod hardware;
 pub mod key_integrity;
 pub mod kms_marker;
 pub mod language;
@@ -127,6 +128,7 @@ pub const ALL: &[(&str, Rule)] = &[
     ("media", media::check),
     ("kms-marker", kms_marker::check),
     ("approved-image", approved_image::check),
+    ("hardware", hardware::check),
 ];
 
 /// Rules whose failure warns instead of blocking: kms-marker (a MAK still activates).
