@@ -150,6 +150,6 @@ fn iasl_reads_the_tpm2_fixtures_as_we_do() {
         assert_eq!(field("Control Address").to_ascii_uppercase(), ca, "{dump}");
         let ours = oemgate(["firmware", "--acpi-dir", &f(&format!("firmware/{dump}")), "--json"]);
         let j: serde_json::Value = serde_json::from_str(&ours.stdout).unwrap();
-        assert_eq!(j["tpm"]["tpm2_table"]["start_method"].as_u64(), u64::from_str_radix(&sm, 16).ok());
+        assert_eq!(j["tpm"]["tpm2_table"]["start_method"].as_u64(), u64::from_str_radix(sm, 16).ok());
     }
 }
