@@ -289,7 +289,8 @@ pub fn tpm_facts(
         t.evidence.push("no TPM2 or TCPA table in the firmware".into());
     } else {
         t.unknown_reason = Some(
-            "the dumped tables hold no TPM2 or TCPA table (a dump of some tables cannot show the PC has no TPM)".into(),
+            "the dumped tables hold no TPM2 or TCPA table, and a dump of some tables cannot show the PC has none"
+                .into(),
         );
     }
     t
