@@ -416,6 +416,37 @@ mod tests {
     }
 
     #[test]
+    fn upgrade_licences_are_validated() {
+        let p = Policy::parse(
+            "upgrade_licences = [ { edition = \"Professional\", version = \"11\" }, { edition = \"pro n\", version = \"Windows 10\" } ]\nhardware = \"block\"",
+            "p.toml",
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = p.upgrade_licences.iter().map(|u| (u.edition, u.version.as_str())).collect();
+        assert_eq!(got, [("Professional", "11"), ("ProfessionalN", "10")]);
+        assert_eq!(p.upgrade_licences[1].evidence, "p.toml: upgrade_licences[2] (ProfessionalN 10 upgrade)");
+        assert_eq!(p.hardware, Action::Block);
+        assert_eq!(Policy::default().hardware, Action::Warn);
+        assert_eq!(Policy::default().unknown.for_rule("hardware"), Action::Note);
+        for bad in [
+            "upgrade_licences = [ { edition = \"Core\", version = \"11\" } ]",
+            "upgrade_licences = [ { edition = \"Education\", version = \"11\" } ]",
+            "upgrade_licences = [ { edition = \"ProfessionalStudent\", version = \"11\" } ]",
+            "upgrade_licences = [ { edition = \"Professional\", version = \"11.5\" } ]",
+            "upgrade_licences = [ { edition = \"Professional\", version = 11 } ]",
+            "upgrade_licences = [ { version = \"11\" } ]",
+            "upgrade_licences = [ { edition = \"Professional\", version = \"11\", count = 3 } ]",
+            "upgrade_licences = \"Professional 11\"",
+            "hardware = \"maybe\"",
+            "hardware = true",
+        ] {
+            let e = Policy::parse(bad, "p.toml").unwrap_err();
+            assert_eq!(crate::cli::exit_status(&e), crate::exit::ExitStatus::BadInput, "{bad}: {e}");
+            assert!(e.to_string().starts_with("p.toml: policy file"), "{e}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         for bad in [
             "sofware_assurance = true",
