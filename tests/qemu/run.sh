@@ -50,7 +50,8 @@ BIN="$ROOT/target/static/x86_64-unknown-linux-gnu/release/oemgate"
 [ -x "$BIN" ] || die "static build produced no $BIN"
 
 # --- initramfs ---
-RD="$WORK/initramfs"
+# One initramfs per invocation: the test runner may start several boots at once.
+RD="$WORK/initramfs.$which"
 rm -rf "$RD"
 mkdir -p "$RD/bin" "$RD/proc" "$RD/sys" "$RD/dev" "$RD/tmp" "$RD/etc"
 cp "$BUSYBOX" "$RD/bin/busybox"
@@ -118,7 +119,8 @@ $B sync
 $B poweroff -f
 INIT
 chmod +x "$RD/init"
-(cd "$RD" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initramfs.cpio.gz"
+INITRD="$WORK/initramfs.$which.cpio.gz"
+(cd "$RD" && find . | cpio -o -H newc --quiet | gzip -1) > "$INITRD"
 
 boot() {
   local name=$1; shift
@@ -132,7 +134,7 @@ boot() {
   local rc=0
   timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 256 -nographic -monitor none -no-reboot \
     "$@" \
-    -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio.gz" \
+    -kernel "$KERNEL" -initrd "$INITRD" \
     -append "console=ttyS0 quiet panic=-1" \
     -acpitable "file=$MSDM" -acpitable "file=$slic" "${tpm[@]}" \
     -smbios "type=1,manufacturer=$SMBIOS_MAKER,product=$SMBIOS_PRODUCT,serial=$SMBIOS_SERIAL" \
