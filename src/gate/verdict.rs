@@ -75,13 +75,16 @@ impl Verdict {
         self.with_effect(Effect::Warn).collect()
     }
 
-    /// How well an allowed image fits: fewer warnings, then fewer upgrade rights used
-    /// (Software Assurance, upgrade licences), then fewer downgrades.
+    /// How well an allowed image fits the licence: fewer warnings, then fewer upgrade
+    /// rights used (Software Assurance, upgrade licences), then fewer downgrades. A
+    /// `hardware` warning does not count: it is about this machine, not the licence (a
+    /// Windows 11 PC without TPM 2.0 keeps its Windows 11 index, with the warning).
     pub fn fit_rank(&self) -> (usize, usize, usize) {
         let passed = |f: fn(Basis) -> bool| {
             self.rules.iter().filter(|r| r.result.outcome == Outcome::Pass && r.result.basis.is_some_and(f)).count()
         };
-        (self.warnings().len(), passed(Basis::is_upgrade_right), passed(|b| b == Basis::DowngradeRights))
+        let warnings = self.warnings().iter().filter(|r| r.result.id != super::rules::hardware::ID).count();
+        (warnings, passed(Basis::is_upgrade_right), passed(|b| b == Basis::DowngradeRights))
     }
 }
 

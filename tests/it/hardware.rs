@@ -153,3 +153,30 @@ fn iasl_reads_the_tpm2_fixtures_as_we_do() {
         assert_eq!(j["tpm"]["tpm2_table"]["start_method"].as_u64(), u64::from_str_radix(sm, 16).ok());
     }
 }
+
+/// `match --select` on a PC whose Windows 11 hardware fails (TPM 1.2, BIOS): the licence
+/// still decides the index (1, Windows 11 Pro), not an older index without the warning.
+/// (The qemu SeaBIOS boot found this: indexes 10 and 11 tied by downgrade rights.)
+#[test]
+fn a_hardware_warning_does_not_change_the_selected_index() {
+    let (img, fw) = (f("images/multi.wim"), f("firmware/tpm12"));
+    for machine_fw in ["bios", "uefi64"] {
+        let r = oemgate([
+            "match",
+            &img,
+            "--acpi-dir",
+            &fw,
+            "--no-offline-os",
+            "--select",
+            "--machine-arch",
+            "x64",
+            "--machine-firmware",
+            machine_fw,
+            "--licensed-version",
+            "11",
+            "--licensed-language",
+            "en-US",
+        ]);
+        assert_eq!((r.code, r.stdout.trim()), (0, "1"), "{machine_fw}: {}", r.stderr);
+    }
+}
