@@ -15,11 +15,12 @@ pub enum RuleId {
     Media,
     KmsMarker,
     ApprovedImage,
+    Hardware,
 }
 
 impl RuleId {
     /// Every rule, in report order.
-    pub const ALL: [RuleId; 11] = [
+    pub const ALL: [RuleId; 12] = [
         RuleId::KeyIntegrity,
         RuleId::ImageMetadata,
         RuleId::ImageKey,
@@ -31,6 +32,7 @@ impl RuleId {
         RuleId::Media,
         RuleId::KmsMarker,
         RuleId::ApprovedImage,
+        RuleId::Hardware,
     ];
 
     /// The ids as written, in the order of [`RuleId::ALL`].
@@ -46,6 +48,7 @@ impl RuleId {
         "media",
         "kms-marker",
         "approved-image",
+        "hardware",
     ];
 
     pub const fn as_str(self) -> &'static str {

@@ -11,6 +11,7 @@ PACKAGES=(
   udftools            # mkudffs: a UDF 2.01 volume (extended file entries) for the ISO tests
   7zip                # independent ISO reader (7z l)
   busybox-static cpio # initramfs for the qemu firmware test
+  acpica-tools        # iasl: the independent ACPI table disassembler (TPM2 fixtures, tests/it/hardware.rs)
   qemu-system-x86 ovmf linux-image-amd64  # firmware presented by a real VM (SeaBIOS and OVMF)
   rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64  # the Windows exe cross-build
   wine wine64         # runs the Windows exe in tests

@@ -17,7 +17,7 @@ use crate::report;
 /// Where the licence facts come from; shared by `check` and `match`.
 #[derive(Args, Debug, Clone)]
 pub struct LicenceArgs {
-    /// Read dumped ACPI tables (MSDM, SLIC, RSDT/XSDT) from this directory instead of the live firmware
+    /// Read dumped ACPI tables (MSDM, SLIC, RSDT/XSDT, TPM2/TCPA) from this directory instead of the live firmware
     #[arg(long, value_name = "DIR", conflicts_with = "from_file")]
     pub acpi_dir: Option<PathBuf>,
     /// Read a dumped MSDM table from this file instead of the live firmware

@@ -22,7 +22,7 @@ pub struct FirmwareArgs {
     /// Show the full OA3 product key (masked by default)
     #[arg(long)]
     pub show_key: bool,
-    /// Read dumped tables from DIR (files MSDM, SLIC, RSDT, XSDT, FACP, optionally .bin/.dat; DMI or RSMB for SMBIOS)
+    /// Read dumped tables from DIR (files MSDM, SLIC, RSDT, XSDT, FACP, TPM2, TCPA, optionally .bin/.dat; DMI or RSMB for SMBIOS)
     #[arg(long, value_name = "DIR")]
     pub acpi_dir: Option<PathBuf>,
     /// Read a dumped MSDM table

@@ -11,6 +11,7 @@ pub mod placeholder;
 pub mod product_key;
 pub mod slic;
 pub mod smbios;
+pub mod tpm2;
 
 use serde::Serialize;
 
@@ -185,6 +186,8 @@ pub struct FirmwareFacts {
     /// record. Not part of `firmware --json`.
     #[serde(skip)]
     pub tables_read: Vec<TableDigest>,
+    /// The TPM: from the ACPI `TPM2`/`TCPA` tables and (Linux, live) the kernel's TPM device.
+    pub tpm: TpmFacts,
 }
 
 /// One ACPI table as read: its signature, where it came from, its size and SHA-256.
@@ -210,6 +213,120 @@ impl TableDigest {
             sha256: sum.iter().map(|b| format!("{b:02x}")).collect(),
         }
     }
+}
+
+/// What the firmware (and, live on Linux, the kernel) says about the TPM.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct TpmFacts {
+    /// A TPM is present (`Some(false)`: none); `None` when it cannot be told.
+    pub present: Option<bool>,
+    /// "2.0" or "1.2" when known.
+    pub version: Option<String>,
+    /// Where each fact came from (the TPM2/TCPA table, the sysfs file).
+    pub evidence: Vec<String>,
+    /// The decoded `TPM2` table, when one was read.
+    pub tpm2_table: Option<Tpm2Facts>,
+    /// Why presence or version is unknown (unreadable or truncated table, a dump without
+    /// TPM tables, a start method the parser does not accept).
+    pub unknown_reason: Option<String>,
+}
+
+/// The fields of a `TPM2` table.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Tpm2Facts {
+    pub evidence: String,
+    pub table_checksum_ok: bool,
+    /// "client" or "server" (or "unknown" for another value).
+    pub platform_class: String,
+    /// Address of the CRB control area, hex ("0xFED40040"); "0x0" for FIFO/TIS.
+    pub control_area: String,
+    pub start_method: u32,
+    /// The start method's name when the parser accepts it; `None` otherwise.
+    pub start_method_name: Option<String>,
+}
+
+/// Combine the TPM sources. `tpm2`/`tcpa`: the tables as read (`Err`: present but not
+/// readable); `sysfs`: the kernel's `tpm_version_major` and its path; `complete`: the
+/// tables were read from the live firmware, so a missing table means none (a dump may
+/// hold only some tables).
+pub fn tpm_facts(
+    tpm2: Option<Result<RawTable>>,
+    tcpa: Option<Result<RawTable>>,
+    sysfs: Option<(String, String)>,
+    complete: bool,
+) -> TpmFacts {
+    let mut t = TpmFacts::default();
+    let mut reasons: Vec<String> = Vec::new();
+    let mut is_20 = false;
+    match tpm2 {
+        Some(Ok(raw)) => match tpm2::parse(&raw.bytes) {
+            Ok(p) => {
+                t.tpm2_table = Some(Tpm2Facts {
+                    evidence: raw.evidence.clone(),
+                    table_checksum_ok: p.checksum_ok,
+                    platform_class: p.platform_class_name().to_string(),
+                    control_area: format!("{:#X}", p.control_area),
+                    start_method: p.start_method,
+                    start_method_name: p.start_method_name.map(str::to_string),
+                });
+                match p.start_method_name {
+                    Some(name) => {
+                        is_20 = true;
+                        t.evidence.push(format!("ACPI table TPM2 ({}): start method {} ({name})", raw.evidence, p.start_method));
+                    }
+                    None => reasons.push(format!(
+                        "the TPM2 table ({}) names start method {}, not one of the TCG ACPI specification's interfaces this parser accepts",
+                        raw.evidence, p.start_method
+                    )),
+                }
+            }
+            Err(e) => reasons.push(format!("the TPM2 table ({}) is not readable: {e}", raw.evidence)),
+        },
+        Some(Err(e)) => reasons.push(format!("the TPM2 table is not readable: {e}")),
+        None => {}
+    }
+    let sysfs_major = sysfs.map(|(v, path)| {
+        t.evidence.push(format!("{path} = {v}"));
+        v
+    });
+    match sysfs_major.as_deref() {
+        Some("2") => is_20 = true,
+        Some("1") | None => {}
+        Some(other) => reasons.push(format!("the kernel's TPM version {other:?} is neither 1 nor 2")),
+    }
+    if is_20 {
+        t.present = Some(true);
+        t.version = Some("2.0".into());
+        return t;
+    }
+    let tcpa_present = match tcpa {
+        Some(Ok(raw)) => {
+            t.evidence.push(format!("ACPI table TCPA ({}): a TPM 1.2", raw.evidence));
+            true
+        }
+        Some(Err(e)) => {
+            reasons.push(format!("the TCPA table is not readable: {e}"));
+            false
+        }
+        None => false,
+    };
+    if !reasons.is_empty() {
+        t.unknown_reason = Some(reasons.join("; "));
+        return t;
+    }
+    if tcpa_present || sysfs_major.as_deref() == Some("1") {
+        t.present = Some(true);
+        t.version = Some("1.2".into());
+    } else if complete {
+        t.present = Some(false);
+        t.evidence.push("no TPM2 or TCPA table in the firmware".into());
+    } else {
+        t.unknown_reason = Some(
+            "the dumped tables hold no TPM2 or TCPA table, and a dump of some tables cannot show the PC has none"
+                .into(),
+        );
+    }
+    t
 }
 
 /// A table as read: its facts, or a placeholder that holds none.
@@ -562,6 +679,8 @@ fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
         }
     }
     assemble(Tables { msdm, slic, roots, ids }, editions, &mut facts)?;
+    let sysfs = platform::tpm_version_major();
+    facts.tpm = tpm_facts(table(tpm2::SIGNATURE).transpose(), table(tpm2::TCPA).transpose(), sysfs, true);
     match platform::smbios_raw() {
         Ok(Some(raw)) => match smbios::parse_raw(&raw) {
             Ok(s) => facts.smbios = Some(s),
@@ -659,6 +778,8 @@ fn read_dumps(sources: &TableSources, editions: &dyn editions::EditionSource) ->
     }
     let had_msdm = msdm.is_some();
     assemble(Tables { msdm, slic, roots, ids: Vec::new() }, editions, &mut facts)?;
+    let dumped = |name: &str| sources.acpi_dir.as_deref().and_then(|d| find_in_dir(d, name)).map(|p| load(&p));
+    facts.tpm = tpm_facts(dumped("TPM2"), dumped("TCPA"), None, false);
     if !had_msdm {
         facts.notes.push("no OA3 key in the dumped tables (no MSDM)".into());
     } else if facts.oa3.is_none() {

@@ -87,6 +87,10 @@ pub struct MachineFacts {
     pub cpu_arch: Option<String>,
     pub firmware_type: FirmwareType,
     pub uefi_bitness: Option<u32>,
+    /// Secure Boot enabled (live firmware only); `None` when unknown.
+    pub secure_boot: Option<bool>,
+    /// The TPM as the firmware tables (and the kernel) say.
+    pub tpm: crate::firmware::TpmFacts,
 }
 
 /// Everything known about this PC's licence.
@@ -608,7 +612,14 @@ pub fn licensed_facts(s: &Sources) -> Result<LicensedFacts> {
             (t, fw.uefi_bitness)
         }
     };
-    let machine = MachineFacts { evidence: machine_ev.join("; "), cpu_arch, firmware_type, uefi_bitness };
+    let machine = MachineFacts {
+        evidence: machine_ev.join("; "),
+        cpu_arch,
+        firmware_type,
+        uefi_bitness,
+        secure_boot: fw.secure_boot,
+        tpm: fw.tpm.clone(),
+    };
 
     let edition = firmware_edition.clone().or_else(|| declared_edition.clone());
     Ok(LicensedFacts {

@@ -89,6 +89,27 @@ pub fn parse_generation(s: &str) -> Option<Generation> {
     if server_hint { find(SERVER, true) } else { find(CLIENT, false).or_else(|| find(SERVER, true)) }
 }
 
+/// The client versions an OA3 key of a group's release ("Windows 8", "Windows 8.1",
+/// "Windows 10/11", "Windows 11") was issued for: `(first, last)`. The key proves the PC
+/// was licensed for at least `first`; a later version needs an upgrade (free or bought).
+/// `None` for a server, embedded, pre-release or unknown release.
+pub fn key_release(release: &str) -> Option<(Generation, Generation)> {
+    let (first, last) = match release.trim() {
+        "Windows 7" => (61, 61),
+        "Windows 8" => (62, 62),
+        "Windows 8.1" => (63, 63),
+        "Windows 10" => (100, 100),
+        "Windows 10/11" => (100, 110),
+        "Windows 11" => (110, 110),
+        _ => return None,
+    };
+    Some((release_of(first)?, release_of(last)?))
+}
+
+fn release_of(rank: u32) -> Option<Generation> {
+    release(false, rank)
+}
+
 /// Normalise a language tag ("ja-jp" → "ja-JP"); None when it does not look like one.
 pub fn canonical_language(s: &str) -> Option<String> {
     let s = s.trim();
@@ -137,6 +158,16 @@ mod tests {
         assert_eq!(parse_generation("Server 2008 R2").unwrap().name, "Windows Server 2008 R2");
         assert_eq!(parse_generation("12"), None);
         assert!(parse_generation("8").unwrap().rank > parse_generation("7").unwrap().rank);
+    }
+
+    #[test]
+    fn key_releases() {
+        let (a, b) = key_release("Windows 10/11").unwrap();
+        assert_eq!((a.name, b.name), ("Windows 10", "Windows 11"));
+        assert_eq!(key_release("Windows 8.1").unwrap().0.name, "Windows 8.1");
+        assert!(key_release("Windows Server 2022").is_none());
+        assert!(key_release("Windows Embedded 8.1 Industry").is_none());
+        assert!(key_release("unknown").is_none());
     }
 
     #[test]

@@ -75,14 +75,16 @@ impl Verdict {
         self.with_effect(Effect::Warn).collect()
     }
 
-    /// How well an allowed image fits: fewer warnings, then fewer downgrades.
-    pub fn fit_rank(&self) -> (usize, usize) {
-        let downgrades = self
-            .rules
-            .iter()
-            .filter(|r| r.result.outcome == Outcome::Pass && r.result.basis == Some(Basis::DowngradeRights))
-            .count();
-        (self.warnings().len(), downgrades)
+    /// How well an allowed image fits the licence: fewer warnings, then fewer upgrade
+    /// rights used (Software Assurance, upgrade licences), then fewer downgrades. A
+    /// `hardware` warning does not count: it is about this machine, not the licence (a
+    /// Windows 11 PC without TPM 2.0 keeps its Windows 11 index, with the warning).
+    pub fn fit_rank(&self) -> (usize, usize, usize) {
+        let passed = |f: fn(Basis) -> bool| {
+            self.rules.iter().filter(|r| r.result.outcome == Outcome::Pass && r.result.basis.is_some_and(f)).count()
+        };
+        let warnings = self.warnings().iter().filter(|r| r.result.id != super::rules::hardware::ID).count();
+        (warnings, passed(Basis::is_upgrade_right), passed(|b| b == Basis::DowngradeRights))
     }
 }
 
@@ -90,6 +92,12 @@ pub fn effect(r: &RuleResult, policy: &Policy) -> Effect {
     match r.outcome {
         Outcome::Pass | Outcome::Skip => Effect::None,
         Outcome::Fail if ADVISORY.contains(&r.id) => Effect::Warn,
+        // A technical check: the policy's `hardware` says what its failure does.
+        Outcome::Fail if r.id == super::rules::hardware::ID => match policy.hardware {
+            Action::Block => Effect::Block,
+            Action::Warn => Effect::Warn,
+            Action::Note => Effect::Note,
+        },
         Outcome::Fail => Effect::Block,
         Outcome::Unknown => match policy.unknown.for_rule(r.id) {
             Action::Block => Effect::Undecided,

@@ -9,6 +9,9 @@
 //! evidence_dir = '\\server\share\oemgate'  # one JSON evidence record per run
 //! evidence_required = true       # a record that cannot be written is exit 4
 //! activation = "kms"             # allowed: set OSDProductKey/ProductKey to the KMS client key
+//! # Commercial Licensing upgrade licences the organisation holds (e.g. Windows 11 Pro Upgrade)
+//! upgrade_licences = [ { edition = "Professional", version = "11" } ]
+//! hardware = "warn"              # a Windows 11 image on a PC without TPM 2.0 / UEFI: warn or block
 //!
 //! [licensed]                     # the COA label, when every PC is the same
 //! edition = "Professional"
@@ -84,6 +87,7 @@ pub struct UnknownTable {
     pub approved_image: Action,
     pub image_metadata: Action,
     pub image_key: Action,
+    pub hardware: Action,
 }
 
 impl Default for UnknownTable {
@@ -101,6 +105,8 @@ impl Default for UnknownTable {
             approved_image: Action::Block,
             image_metadata: Action::Warn,
             image_key: Action::Warn,
+            // Unknown Windows 11 hardware (e.g. dumped tables) is reported; a failure warns.
+            hardware: Action::Note,
         }
     }
 }
@@ -124,6 +130,7 @@ impl UnknownTable {
             RuleId::ApprovedImage => &self.approved_image,
             RuleId::ImageMetadata => &self.image_metadata,
             RuleId::ImageKey => &self.image_key,
+            RuleId::Hardware => &self.hardware,
         }
     }
 
@@ -140,12 +147,13 @@ impl UnknownTable {
             RuleId::ApprovedImage => &mut self.approved_image,
             RuleId::ImageMetadata => &mut self.image_metadata,
             RuleId::ImageKey => &mut self.image_key,
+            RuleId::Hardware => &mut self.hardware,
         }
     }
 }
 
 /// The keys of `[unknown]` in the order messages list them (README's order).
-const UNKNOWN_ORDER: [RuleId; 11] = [
+const UNKNOWN_ORDER: [RuleId; 12] = [
     RuleId::Edition,
     RuleId::EnterpriseUpgrade,
     RuleId::Version,
@@ -157,9 +165,10 @@ const UNKNOWN_ORDER: [RuleId; 11] = [
     RuleId::ApprovedImage,
     RuleId::ImageMetadata,
     RuleId::ImageKey,
+    RuleId::Hardware,
 ];
-const UNKNOWN_KEYS: [&str; 11] = {
-    let mut keys = [""; 11];
+const UNKNOWN_KEYS: [&str; 12] = {
+    let mut keys = [""; 12];
     let mut i = 0;
     while i < keys.len() {
         keys[i] = UNKNOWN_ORDER[i].as_str();
@@ -201,6 +210,29 @@ impl<'de> Deserialize<'de> for UnknownTable {
     }
 }
 
+/// One `upgrade_licences` entry as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpgradeLicenceEntry {
+    edition: String,
+    version: String,
+}
+
+/// A Commercial Licensing upgrade licence the organisation holds ("Windows 11 Pro
+/// Upgrade"): it upgrades a PC licensed for a qualifying edition of an earlier version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpgradeLicence {
+    /// The canonical EditionID (a Professional-class edition).
+    pub edition: &'static str,
+    /// The client version as written in the policy, validated: "7", "8", "8.1", "10" or "11".
+    pub version: String,
+    /// `policy.toml: upgrade_licences[1]`.
+    pub evidence: String,
+}
+
+/// The client versions an upgrade licence may name.
+pub const UPGRADE_VERSIONS: &[&str] = &["7", "8", "8.1", "10", "11"];
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
@@ -209,6 +241,9 @@ struct PolicyFile {
     media: Option<MediaKind>,
     #[serde(default)]
     approved_images: Vec<String>,
+    #[serde(default)]
+    upgrade_licences: Vec<UpgradeLicenceEntry>,
+    hardware: Option<Action>,
     #[serde(default)]
     licensed: LicensedTable,
     #[serde(default)]
@@ -231,6 +266,10 @@ pub struct Policy {
     pub media: Option<MediaKind>,
     /// Lower-case hex SHA-256 digests.
     pub approved_images: Vec<String>,
+    /// Commercial Licensing upgrade licences held (`upgrade_licences`).
+    pub upgrade_licences: Vec<UpgradeLicence>,
+    /// What a failing `hardware` rule does (default warn).
+    pub hardware: Action,
     pub licensed: LicensedTable,
     pub unknown: UnknownTable,
     /// Folder for the evidence records (`--evidence` overrides it).
@@ -250,6 +289,8 @@ impl Default for Policy {
             downgrade_rights_declared: false,
             media: None,
             approved_images: Vec::new(),
+            upgrade_licences: Vec::new(),
+            hardware: Action::Warn,
             licensed: LicensedTable::default(),
             unknown: UnknownTable::default(),
             evidence_dir: None,
@@ -303,6 +344,40 @@ impl Policy {
             }
             approved.push(h);
         }
+        let mut upgrade_licences = Vec::with_capacity(file.upgrade_licences.len());
+        for (i, u) in file.upgrade_licences.iter().enumerate() {
+            let entry = format!("entry {}", i + 1);
+            let edition = crate::edition::canonical(&u.edition)
+                .and_then(crate::edition::lookup)
+                .filter(|e| e.class == crate::edition::Class::Professional && e.entitles == crate::edition::Entitles::Itself)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "policy file",
+                        0,
+                        "upgrade_licences",
+                        "a Professional-class EditionID (Professional, ProfessionalN, ProfessionalWorkstation, ProfessionalEducation...; Enterprise and Education come with software_assurance)",
+                        format!("{entry}: edition {:?}", u.edition),
+                    )
+                    .in_file(source)
+                })?;
+            let v = u.version.trim();
+            let v = v.strip_prefix("Windows ").unwrap_or(v).trim();
+            if !UPGRADE_VERSIONS.contains(&v) {
+                return Err(Error::invalid(
+                    "policy file",
+                    0,
+                    "upgrade_licences",
+                    format!("a client Windows version ({})", UPGRADE_VERSIONS.join(", ")),
+                    format!("{entry}: version {:?}", u.version),
+                )
+                .in_file(source));
+            }
+            upgrade_licences.push(UpgradeLicence {
+                edition: edition.id,
+                version: v.to_string(),
+                evidence: format!("{source}: upgrade_licences[{}] ({} {v} upgrade)", i + 1, edition.id),
+            });
+        }
         if file.evidence_dir.as_deref().is_some_and(|d| d.trim().is_empty()) {
             return Err(
                 Error::invalid("policy file", 0, "evidence_dir", "a folder path", "an empty string").in_file(source)
@@ -319,6 +394,8 @@ impl Policy {
             downgrade_rights_declared: file.downgrade_rights.is_some(),
             media: file.media,
             approved_images: approved,
+            upgrade_licences,
+            hardware: file.hardware.unwrap_or(Action::Warn),
             licensed: file.licensed,
             unknown: file.unknown,
         })
@@ -389,12 +466,43 @@ mod tests {
         let e = Policy::parse("[unknown]\nlicence = \"warn\"", "p.toml").unwrap_err().to_string();
         assert!(e.starts_with("p.toml: policy file at offset 10: "), "the key's position: {e}");
         assert!(
-            e.ends_with("unknown field `licence`, expected one of `edition`, `enterprise-upgrade`, `version`, `language`, `arch`, `media`, `kms-marker`, `key-integrity`, `approved-image`, `image-metadata`, `image-key`"),
+            e.ends_with("unknown field `licence`, expected one of `edition`, `enterprise-upgrade`, `version`, `language`, `arch`, `media`, `kms-marker`, `key-integrity`, `approved-image`, `image-metadata`, `image-key`, `hardware`"),
             "{e}"
         );
         let p = Policy::parse("[unknown]\nkms-marker = \"block\"\napproved-image = \"note\"", "p.toml").unwrap();
         assert_eq!((p.unknown.kms_marker, p.unknown.approved_image), (Action::Block, Action::Note));
         assert_eq!(p.unknown.for_rule("no-such-rule"), Action::Block, "fail closed");
+    }
+
+    #[test]
+    fn upgrade_licences_are_validated() {
+        let p = Policy::parse(
+            "upgrade_licences = [ { edition = \"Professional\", version = \"11\" }, { edition = \"pro n\", version = \"Windows 10\" } ]\nhardware = \"block\"",
+            "p.toml",
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = p.upgrade_licences.iter().map(|u| (u.edition, u.version.as_str())).collect();
+        assert_eq!(got, [("Professional", "11"), ("ProfessionalN", "10")]);
+        assert_eq!(p.upgrade_licences[1].evidence, "p.toml: upgrade_licences[2] (ProfessionalN 10 upgrade)");
+        assert_eq!(p.hardware, Action::Block);
+        assert_eq!(Policy::default().hardware, Action::Warn);
+        assert_eq!(Policy::default().unknown.for_rule("hardware"), Action::Note);
+        for bad in [
+            "upgrade_licences = [ { edition = \"Core\", version = \"11\" } ]",
+            "upgrade_licences = [ { edition = \"Education\", version = \"11\" } ]",
+            "upgrade_licences = [ { edition = \"ProfessionalStudent\", version = \"11\" } ]",
+            "upgrade_licences = [ { edition = \"Professional\", version = \"11.5\" } ]",
+            "upgrade_licences = [ { edition = \"Professional\", version = 11 } ]",
+            "upgrade_licences = [ { version = \"11\" } ]",
+            "upgrade_licences = [ { edition = \"Professional\", version = \"11\", count = 3 } ]",
+            "upgrade_licences = \"Professional 11\"",
+            "hardware = \"maybe\"",
+            "hardware = true",
+        ] {
+            let e = Policy::parse(bad, "p.toml").unwrap_err();
+            assert_eq!(crate::cli::exit_status(&e), crate::exit::ExitStatus::BadInput, "{bad}: {e}");
+            assert!(e.to_string().starts_with("p.toml: policy file"), "{e}");
+        }
     }
 
     #[test]

@@ -70,6 +70,13 @@ pub fn smbios_raw() -> Result<Option<SmbiosRaw>> {
     Ok(Some(SmbiosRaw::DmiStrings { vendor, product, serial, table }))
 }
 
+const TPM_VERSION_MAJOR: &str = "/sys/class/tpm/tpm0/tpm_version_major";
+
+/// `/sys/class/tpm/tpm0/tpm_version_major` ("2" or "1"), trimmed, with its path.
+pub fn tpm_version_major() -> Option<(String, String)> {
+    read_trimmed(TPM_VERSION_MAJOR).map(|v| (v, TPM_VERSION_MAJOR.to_string()))
+}
+
 fn read_trimmed(path: &str) -> Option<String> {
     let b = read_bounded(Path::new(path), 4096).ok()??;
     let s = String::from_utf8_lossy(&b).trim().to_string();

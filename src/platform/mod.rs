@@ -74,6 +74,20 @@ pub fn kernel_log_lines() -> Vec<String> {
     os::kernel_log_lines()
 }
 
+/// The kernel's TPM device version as a plain value ("2" or "1", Linux
+/// `/sys/class/tpm/tpm0/tpm_version_major`) with the path it was read from; `None` where
+/// the OS does not expose one or there is no TPM device.
+pub fn tpm_version_major() -> Option<(String, String)> {
+    #[cfg(target_os = "linux")]
+    {
+        linux::tpm_version_major()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
 /// SMBIOS as the OS exposes it, unparsed; `Ok(None)` when the OS exposes none.
 pub fn smbios_raw() -> Result<Option<SmbiosRaw>> {
     os::smbios_raw()

@@ -19,6 +19,9 @@ struct RuleJson<'a> {
     effect: Effect,
     message: &'a str,
     evidence: &'a [String],
+    /// What let a passing rule through (e.g. "software-assurance"); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    basis: Option<crate::gate::rules::Basis>,
 }
 
 fn rules_json(v: &Verdict) -> Vec<RuleJson<'_>> {
@@ -30,6 +33,7 @@ fn rules_json(v: &Verdict) -> Vec<RuleJson<'_>> {
             effect: r.effect,
             message: &r.result.message,
             evidence: &r.result.evidence,
+            basis: r.result.basis,
         })
         .collect()
 }

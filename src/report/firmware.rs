@@ -91,6 +91,31 @@ pub fn text(facts: &FirmwareFacts, show_key: bool) -> String {
     };
     row(&mut o, "Secure Boot", sb);
     row(&mut o, "CPU", &opt(&facts.cpu_arch));
+    let t = &facts.tpm;
+    let tpm = match (t.present, t.version.as_deref()) {
+        (Some(true), Some(v)) => format!("TPM {v}"),
+        (Some(true), None) => "present, version unknown".into(),
+        (Some(false), _) => "none".into(),
+        (None, _) => format!("unknown ({})", t.unknown_reason.as_deref().unwrap_or("not read")),
+    };
+    row(&mut o, "TPM", &tpm);
+    if let Some(p) = &t.tpm2_table {
+        let sm = p.start_method_name.as_deref().unwrap_or("not accepted");
+        row(
+            &mut o,
+            "TPM2 table",
+            &format!(
+                "{} platform, start method {} ({sm}), control area {}, checksum {}",
+                p.platform_class,
+                p.start_method,
+                p.control_area,
+                ok(p.table_checksum_ok)
+            ),
+        );
+    }
+    for e in &t.evidence {
+        row(&mut o, "TPM from", e);
+    }
 
     o.push_str("OA 3.0 key (MSDM)\n");
     match &facts.oa3 {

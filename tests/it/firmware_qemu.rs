@@ -7,6 +7,11 @@
 //! A third boot (SeaBIOS) carries a placeholder SLIC (body all 0xFF) beside the valid
 //! MSDM: the key is still read and the gate still allows.
 //!
+//! Windows 11 hardware: a fourth boot (OVMF) carries a TPM2 table
+//! (fixtures/firmware/qemu/TPM2 through `-acpitable`): the `hardware` rule of the Windows
+//! 11 Pro image passes there, and fails on the SeaBIOS and OVMF boots without one (with
+//! `hardware = "block"` in the guest's policy: exit 1 there, 0 with the TPM2 table).
+//!
 //! `#[ignore]`d: tests/run.sh runs it with `--include-ignored` and OEMGATE_QEMU_TESTS=1.
 //! Run without that variable it fails (a test that cannot run never passes).
 
@@ -177,6 +182,40 @@ fn check_gate(which: &str, b: &Boot, firmware_type: &str) {
     assert_eq!((code, text.trim()), (0, "1"), "{which}");
 }
 
+/// The `hardware` rule inside the guest: TPM facts read live, pass only with TPM 2.0 + UEFI.
+fn check_hardware(which: &str, b: &Boot, tpm2: bool, uefi: bool) {
+    let t = &b.json["tpm"];
+    let (v, code) = gate_json(which, &b.serial, "CHECK-PRO");
+    assert_eq!(code, 0, "{which}: hardware warns by default: {v}");
+    let hw = v["rules"].as_array().unwrap().iter().find(|r| r["id"] == "hardware").unwrap();
+    let (blocked, block_code) = gate_json(which, &b.serial, "HW-BLOCK");
+    if tpm2 {
+        assert_eq!((t["present"].as_bool(), t["version"].as_str()), (Some(true), Some("2.0")), "{which}: {t}");
+        let table = &t["tpm2_table"];
+        assert_eq!(table["evidence"], "/sys/firmware/acpi/tables/TPM2", "{which}: {t}");
+        assert_eq!((table["start_method"].as_u64(), table["control_area"].as_str()), (Some(7), Some("0xFED40040")));
+        assert_eq!(b.dump["tpm"]["version"], "2.0", "{which}: the dumped TPM2 reads alike: {}", b.dump["tpm"]);
+        assert!(b.serial.contains("TPM              TPM 2.0"), "{which}: text report lacks the TPM");
+    } else {
+        assert_eq!(t["present"], false, "{which}: no TPM2/TCPA table, no /sys/class/tpm: {t}");
+        assert!(t["tpm2_table"].is_null(), "{which}");
+    }
+    if tpm2 && uefi {
+        assert_eq!(hw["outcome"], "pass", "{which}: {hw}");
+        assert_eq!((block_code, blocked["verdict"].as_str()), (0, Some("allowed")), "{which}: {blocked}");
+    } else {
+        assert_eq!((hw["outcome"].as_str(), hw["effect"].as_str()), (Some("fail"), Some("warn")), "{which}: {hw}");
+        let m = hw["message"].as_str().unwrap();
+        assert_eq!(m.contains("no TPM"), !tpm2, "{which}: {m}");
+        assert_eq!(m.contains("BIOS/CSM"), !uefi, "{which}: {m}");
+        assert_eq!(
+            (block_code, blocked["reasons"].clone()),
+            (1, serde_json::json!(["hardware"])),
+            "{which}: {blocked}"
+        );
+    }
+}
+
 #[test]
 #[ignore = "boots qemu: tests/run.sh runs it with --include-ignored"]
 fn qemu_seabios_and_ovmf_firmware_seen_from_inside_the_guest() {
@@ -187,6 +226,7 @@ fn qemu_seabios_and_ovmf_firmware_seen_from_inside_the_guest() {
     let b = boot("seabios", &work);
     check_common("seabios", &b);
     check_gate("seabios", &b, "bios");
+    check_hardware("seabios", &b, false, false);
     let v = &b.json;
     assert_eq!(v["firmware_type"], "bios");
     assert!(v["uefi_bitness"].is_null());
@@ -195,6 +235,7 @@ fn qemu_seabios_and_ovmf_firmware_seen_from_inside_the_guest() {
     let b = boot("ovmf", &work);
     check_common("ovmf", &b);
     check_gate("ovmf", &b, "uefi");
+    check_hardware("ovmf", &b, false, true);
     let v = &b.json;
     assert_eq!(v["firmware_type"], "uefi");
     assert_eq!(v["uefi_bitness"], 64);
@@ -228,4 +269,17 @@ fn qemu_placeholder_slic_beside_a_valid_msdm() {
     let (g, code) = gate_json("placeholder", &b.serial, "CHECK-PRO");
     assert_eq!((code, g["verdict"].as_str()), (0, Some("allowed")), "{g}");
     assert_eq!(g["licensed"]["edition"]["value"], "Professional");
+}
+
+#[test]
+fn qemu_tpm2_table_passes_the_windows_11_hardware_rule() {
+    if !enabled() {
+        return;
+    }
+    let work = root().join("target/qemu-test");
+    std::fs::create_dir_all(&work).unwrap();
+    let b = boot("tpm", &work);
+    check_common("tpm", &b);
+    check_gate("tpm", &b, "uefi");
+    check_hardware("tpm", &b, true, true);
 }

@@ -455,7 +455,8 @@ fn json_shape_is_stable() {
             "arch",
             "media",
             "kms-marker",
-            "approved-image"
+            "approved-image",
+            "hardware"
         ]
     );
     for r in j["rules"].as_array().unwrap() {

@@ -3,10 +3,13 @@
 # and SMBIOS type 1 strings, run `oemgate firmware --json` inside it, and save the JSON;
 # then run `oemgate check` / `match --select` on fixture images against the live firmware.
 #
-#   tests/qemu/run.sh [seabios|ovmf|placeholder|all]     (default: all)
+#   tests/qemu/run.sh [seabios|ovmf|placeholder|tpm|all]     (default: all)
 #
 # `placeholder` boots SeaBIOS with a placeholder SLIC (body all 0xFF, as some real
 # firmware carries) beside the valid MSDM: the key must still be read.
+# `tpm` boots OVMF with a TPM2 table (fixtures/firmware/qemu/TPM2, added with
+# -acpitable: Debian's qemu has no TPM without swtpm): the `hardware` rule of a Windows 11
+# image passes there and fails on the other boots (no TPM; SeaBIOS also boots BIOS).
 #
 # Needs: qemu-system-x86, ovmf, linux-image-amd64, busybox-static, cpio (tests/setup.sh).
 # Output: $OEMGATE_QEMU_WORK (default target/qemu)/{seabios,ovmf}.{serial,json}.
@@ -18,6 +21,7 @@ WORK=${OEMGATE_QEMU_WORK:-$ROOT/target/qemu}
 CARGO=${CARGO:-cargo}
 MSDM=${OEMGATE_QEMU_MSDM:-$ROOT/fixtures/firmware/pro/MSDM}
 SLIC=${OEMGATE_QEMU_SLIC:-$ROOT/fixtures/firmware/qemu/SLIC}
+TPM2=${OEMGATE_QEMU_TPM2:-$ROOT/fixtures/firmware/qemu/TPM2}
 SMBIOS_MAKER="Oemgate Test Maker"
 SMBIOS_PRODUCT="QEMU OA3 Fixture"
 SMBIOS_SERIAL="OG-QEMU-0001"
@@ -46,7 +50,8 @@ BIN="$ROOT/target/static/x86_64-unknown-linux-gnu/release/oemgate"
 [ -x "$BIN" ] || die "static build produced no $BIN"
 
 # --- initramfs ---
-RD="$WORK/initramfs"
+# One initramfs per invocation: the test runner may start several boots at once.
+RD="$WORK/initramfs.$which"
 rm -rf "$RD"
 mkdir -p "$RD/bin" "$RD/proc" "$RD/sys" "$RD/dev" "$RD/tmp" "$RD/etc"
 cp "$BUSYBOX" "$RD/bin/busybox"
@@ -82,6 +87,7 @@ echo "OEMGATE-EXIT: $rc"
 # the SMBIOS structure parser on the firmware's real SMBIOS table.
 $B mkdir -p /tmp/dump
 $B cp /sys/firmware/acpi/tables/MSDM /sys/firmware/acpi/tables/SLIC /sys/firmware/dmi/tables/DMI /tmp/dump/
+[ -f /sys/firmware/acpi/tables/TPM2 ] && $B cp /sys/firmware/acpi/tables/TPM2 /tmp/dump/
 echo OEMGATE-DUMP-BEGIN
 /bin/oemgate firmware --json --acpi-dir /tmp/dump
 echo OEMGATE-DUMP-END
@@ -106,15 +112,21 @@ gate CHECK-PRO /bin/oemgate check --image /images/pro.wim --licensed-version 11 
 gate CHECK-HOME /bin/oemgate check --image /images/multi.wim --index 13 --licensed-version 11 --licensed-language en-US --json
 gate CHECK-X86 /bin/oemgate check --image /images/multi.wim --index 3 --licensed-version 10 --licensed-language ja-JP --json
 gate SELECT /bin/oemgate match /images/multi.wim --licensed-version 11 --licensed-language en-US --select
+# Windows 11 hardware with a policy that makes a failure block (TPM 2.0 and UEFI or exit 1).
+echo 'hardware = "block"' > /tmp/hardware.toml
+gate HW-BLOCK /bin/oemgate check --image /images/pro.wim --licensed-version 11 --licensed-language en-US --policy /tmp/hardware.toml --json
 $B sync
 $B poweroff -f
 INIT
 chmod +x "$RD/init"
-(cd "$RD" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initramfs.cpio.gz"
+INITRD="$WORK/initramfs.$which.cpio.gz"
+(cd "$RD" && find . | cpio -o -H newc --quiet | gzip -1) > "$INITRD"
 
 boot() {
   local name=$1; shift
   local slic=${BOOT_SLIC:-$SLIC}
+  local tpm=()
+  [ -n "${BOOT_TPM2:-}" ] && tpm=(-acpitable "file=$BOOT_TPM2")
   local serial="$WORK/$name.serial" json="$WORK/$name.json"
   rm -f "$serial" "$json"
   echo "qemu test: booting $name" >&2
@@ -122,9 +134,9 @@ boot() {
   local rc=0
   timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 256 -nographic -monitor none -no-reboot \
     "$@" \
-    -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio.gz" \
+    -kernel "$KERNEL" -initrd "$INITRD" \
     -append "console=ttyS0 quiet panic=-1" \
-    -acpitable "file=$MSDM" -acpitable "file=$slic" \
+    -acpitable "file=$MSDM" -acpitable "file=$slic" "${tpm[@]}" \
     -smbios "type=1,manufacturer=$SMBIOS_MAKER,product=$SMBIOS_PRODUCT,serial=$SMBIOS_SERIAL" \
     -serial "file:$serial" </dev/null >"$WORK/$name.qemu.log" 2>&1 || rc=$?
   echo "qemu test: $name finished in $((SECONDS - start)) s (qemu exit $rc)" >&2
@@ -144,11 +156,13 @@ case "$which" in
   seabios) boot seabios ;;
   placeholder) BOOT_SLIC=$PLACEHOLDER_SLIC boot placeholder ;;
   ovmf) [ -r "$OVMF" ] || die "no $OVMF (install ovmf)"; boot ovmf -bios "$OVMF" ;;
+  tpm) [ -r "$OVMF" ] || die "no $OVMF (install ovmf)"; BOOT_TPM2=$TPM2 boot tpm -bios "$OVMF" ;;
   all)
     boot seabios
     [ -r "$OVMF" ] || die "no $OVMF (install ovmf)"
     boot ovmf -bios "$OVMF"
     BOOT_SLIC=$PLACEHOLDER_SLIC boot placeholder
+    BOOT_TPM2=$TPM2 boot tpm -bios "$OVMF"
     ;;
-  *) die "usage: $0 [seabios|ovmf|placeholder|all]" ;;
+  *) die "usage: $0 [seabios|ovmf|placeholder|tpm|all]" ;;
 esac

@@ -80,6 +80,7 @@ pub fn check(i: &Input) -> RuleResult {
                 lic.value, sa.evidence
             ),
         )
+        .because(super::Basis::SoftwareAssurance)
     } else {
         done(
             Outcome::Fail,

@@ -11,6 +11,7 @@ pub mod approved_image;
 pub mod arch;
 pub mod edition;
 pub mod enterprise_upgrade;
+pub mod hardware;
 pub mod image_key;
 pub mod image_metadata;
 pub mod key_integrity;
@@ -48,16 +49,38 @@ pub struct RuleResult {
     /// Which file, table, registry value or flag each fact came from.
     pub evidence: Vec<String>,
     /// What let a passing rule through, when that matters to the caller (e.g. `match
-    /// --select` prefers an index that needs no downgrade rights). Not in the JSON.
-    #[serde(skip)]
+    /// --select` prefers an index that needs no upgrade or downgrade right). In the JSON
+    /// as `basis` (kebab-case) when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub basis: Option<Basis>,
 }
 
 /// Why a rule passed, as a typed fact (the message says it in English).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Basis {
+    /// `version`: the image is the licensed version.
+    SameVersion,
+    /// `version`: the image is the licensed version, which the operator or the installed
+    /// Windows declares newer than the firmware key's release (a free upgrade taken, e.g.
+    /// Windows 8.1 -> 10 -> 11).
+    NewerVersionLicensed,
     /// `version`: an older image passed through the licence's downgrade rights.
     DowngradeRights,
+    /// `enterprise-upgrade` and `version`: an Enterprise/Education image under Software
+    /// Assurance (or E3/E5) on a qualifying Pro-class licence (`version`: SA's new-version
+    /// rights, any version).
+    SoftwareAssurance,
+    /// `version`: a Commercial Licensing upgrade licence for the image's edition and
+    /// version (policy `upgrade_licences`) on a qualifying licence of an earlier version.
+    UpgradeLicence,
+}
+
+impl Basis {
+    /// An upgrade right let the image through (not the licence as it is).
+    pub fn is_upgrade_right(self) -> bool {
+        matches!(self, Basis::SoftwareAssurance | Basis::UpgradeLicence)
+    }
 }
 
 impl RuleResult {
@@ -118,6 +141,7 @@ pub const ALL: &[(&str, Rule)] = &[
     ("media", media::check),
     ("kms-marker", kms_marker::check),
     ("approved-image", approved_image::check),
+    ("hardware", hardware::check),
 ];
 
 /// Rules whose failure warns instead of blocking: kms-marker (a MAK still activates).

@@ -9,13 +9,13 @@ use serde::Serialize;
 
 use std::collections::HashSet;
 
-use crate::image::archive::Wim;
 use super::blob_table::{Blob, Location, ZERO_HASH, hex};
 use super::integrity;
 use super::read_header;
 use super::stream::{self, Label, Task};
 use super::tree::{Found, Tree};
 use crate::error::{Error, Result};
+use crate::image::archive::Wim;
 use crate::source::ReadAt;
 
 /// What was checked (all of it held).
