@@ -439,7 +439,7 @@ fn dism_made_images() {
 /// a few read-ahead windows; a full walk reads the whole resource (so the count works).
 #[test]
 fn a_lookup_reads_only_the_lists_on_its_path() {
-    use oemgate::image::wim::Wim;
+    use oemgate::image::archive::Wim;
     use oemgate::image::wim::tree::Tree;
     use oemgate::source::{CountingSource, ReadAt};
     let t = TempDir::new("tree-lazy");
