@@ -22,16 +22,7 @@ if [ ! -f "$WIM" ]; then
   mkdir -p "$WORK/ctree/Windows/System32/spp/tokens/pkeyconfig"
   python3 fixtures/tools/mkpkeyconfig.py "$WORK/ctree/Windows/System32/spp/tokens/pkeyconfig/pkeyconfig.xrm-ms" \
     3305:Professional:OEM:DM:0-999999999 900001:Core:OEM:DM
-  python3 - "$WORK/ctree" "$FILES" <<'PY'
-import os, sys
-root, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    d = os.path.join(root, "Windows", "WinSxS", "amd64_component_%03d_31bf3856ad364e35" % (i // 1000))
-    if i % 1000 == 0:
-        os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "file%06d.manifest" % i), "w") as f:
-        f.write(("<assembly id=\"%d\">component %d</assembly>\n" % (i, i)) * (1 + i % 9))
-PY
+  python3 bench/winsxs_tree.py "$WORK/ctree" "$FILES"
   wimlib-imagex capture "$WORK/ctree" "$WIM" "Windows 11 Pro" --compress=LZX >/dev/null
   rm -rf "$WORK/ctree"
 fi

@@ -19,19 +19,9 @@ if [ ! -f "$WIM" ]; then
   echo "making $WIM ($FILES files)..."
   rm -rf "$WORK/tree" && mkdir -p "$WORK/tree"
   # Shaped like WinSxS: 100 directories of 1,000 files, a few hundred bytes each.
-  python3 - "$WORK/tree" "$FILES" <<'PY'
-import os, sys
-root, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    d = os.path.join(root, "Windows", "WinSxS", "amd64_component_%03d_31bf3856ad364e35" % (i // 1000))
-    if i % 1000 == 0:
-        os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "file%06d.manifest" % i), "w") as f:
-        f.write(("<assembly id=\"%d\">component %d</assembly>\n" % (i, i)) * (1 + i % 9))
-os.makedirs(os.path.join(root, "Windows", "System32"), exist_ok=True)
-with open(os.path.join(root, "Windows", "System32", "license.rtf"), "w") as f:
-    f.write("{\\rtf1 the small file asked for}\n")
-PY
+  python3 bench/winsxs_tree.py "$WORK/tree" "$FILES"
+  mkdir -p "$WORK/tree/Windows/System32"
+  printf '{\\rtf1 the small file asked for}\n' > "$WORK/tree/Windows/System32/license.rtf"
   wimlib-imagex capture "$WORK/tree" "$WIM" "bench" --compress=LZX >/dev/null
   rm -rf "$WORK/tree"
 fi
