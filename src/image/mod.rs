@@ -119,15 +119,12 @@ pub fn open_with_sources_for(path: &Path, arch: Option<&str>) -> Result<(ImageRe
 /// place with [`read_image`] and add the media facts. `shown` is the ISO's name for
 /// messages and the report.
 pub fn read_iso(src: Arc<dyn ReadAt>, shown: &str) -> Result<ImageReport> {
-    Ok(read_iso_with_sources(src, shown)?.0)
+    Ok(read_iso_with_sources_for(src, shown, None)?.0)
 }
 
-/// Like [`read_iso`], also returning the byte source of every part read inside the ISO
+/// Like [`read_iso`], choosing the image of architecture `arch` on dual-architecture
+/// media, and also returning the byte source of every part read inside the ISO
 /// (`[n - 1]` is part `n`).
-pub fn read_iso_with_sources(src: Arc<dyn ReadAt>, shown: &str) -> Result<(ImageReport, Vec<Arc<dyn ReadAt>>)> {
-    read_iso_with_sources_for(src, shown, None)
-}
-
 fn read_iso_with_sources_for(
     src: Arc<dyn ReadAt>,
     shown: &str,
