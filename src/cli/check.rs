@@ -97,17 +97,13 @@ pub(super) fn media_arch(a: &LicenceArgs) -> Option<String> {
     if let Some(m) = &a.media_arch {
         return Some(m.clone());
     }
-    let machine = match &a.machine_arch {
-        Some(m) => Some(m.to_ascii_lowercase()),
+    match &a.machine_arch {
+        // The declaration's one mapping; a bad value is refused later, with the other facts.
+        Some(_) => facts::MachineDeclaration { arch: a.machine_arch.clone(), firmware: None }.parse().ok()?.0,
+        // Live: already the gate's names (platform::normalize_arch).
         None if a.acpi_dir.is_none() && a.from_file.is_none() => crate::platform::machine().cpu_arch,
         None => None,
-    }?;
-    Some(match machine.as_str() {
-        "amd64" | "x86_64" => "x64".to_string(),
-        "i386" | "i686" | "ia32" => "x86".to_string(),
-        "aarch64" => "arm64".to_string(),
-        _ => machine,
-    })
+    }
 }
 
 /// Gather the licensed facts from firmware, declaration, policy and offline OS; the
