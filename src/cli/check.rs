@@ -334,10 +334,46 @@ pub(super) fn error_variables(status: ExitStatus, message: &str) -> Vec<(&'stati
     ]
 }
 
-/// Print the error, set the task-sequence variables to `error`, return the exit status.
-pub(super) fn fail_in_sequence(e: &Error, verbose: bool) -> ExitStatus {
+/// A `check` or `match` that ended in an error (exit 2 or 4): print the error, log it
+/// (CMTrace), leave an evidence record with verdict `error` when a folder is asked for
+/// (`--evidence`, else the policy's, when the policy itself could be read), set the
+/// task-sequence variables to `error`, and return the exit status. A record that cannot
+/// be written is a warning: the run already failed.
+pub(super) fn fail_in_sequence(
+    e: &Error,
+    command: &'static str,
+    a: &LicenceArgs,
+    image: &std::path::Path,
+    at: time::OffsetDateTime,
+) -> ExitStatus {
+    use report::cmtrace::Severity;
     let status = super::fail(e);
-    publish_task_sequence_variables(&error_variables(status, &e.to_string()), verbose);
+    let message = e.to_string();
+    let mut entries = vec![(format!("{command}: error: {message}"), Severity::Error)];
+    let dir = a.evidence.clone().or_else(|| load_policy(a).ok()?.evidence_dir.map(PathBuf::from));
+    if let Some(dir) = dir {
+        let sources = TableSources { acpi_dir: a.acpi_dir.clone(), msdm_file: a.from_file.clone(), slic_file: None };
+        let machine = firmware::identity(&sources);
+        let shown = image.display().to_string();
+        let record = report::evidence::failed_record(&report::evidence::Failed {
+            command,
+            at,
+            machine: &machine,
+            image: &shown,
+            exit_code: status.code(),
+            message: &message,
+        });
+        match report::evidence::write(&dir, &record, at) {
+            Ok(p) => entries.push((format!("evidence record written: {}", p.display()), Severity::Info)),
+            Err(we) => {
+                let msg = format!("evidence record not written: {we}");
+                eprintln!("oemgate: warning: {msg}");
+                entries.push((msg, Severity::Warning));
+            }
+        }
+    }
+    write_log(a, &entries);
+    publish_task_sequence_variables(&error_variables(status, &message), a.verbose);
     status
 }
 
@@ -348,9 +384,10 @@ pub(super) fn usage_error_in_sequence(message: &str) {
 }
 
 pub fn run(args: CheckArgs) -> ExitStatus {
+    let at = time::OffsetDateTime::now_utc();
     match check(&args) {
         Ok(s) => s,
-        Err(e) => fail_in_sequence(&e, args.licence.verbose),
+        Err(e) => fail_in_sequence(&e, "check", &args.licence, &args.image, at),
     }
 }
 

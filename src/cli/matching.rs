@@ -28,9 +28,10 @@ pub struct MatchArgs {
 }
 
 pub fn run(args: MatchArgs) -> ExitStatus {
+    let at = time::OffsetDateTime::now_utc();
     match run_match(&args) {
         Ok(s) => s,
-        Err(e) => super::check::fail_in_sequence(&e, args.licence.verbose),
+        Err(e) => super::check::fail_in_sequence(&e, "match", &args.licence, &args.image, at),
     }
 }
 

@@ -598,6 +598,34 @@ pub fn read_with(sources: &TableSources, editions: &dyn editions::EditionSource)
     if sources.is_live() { read_live(editions) } else { read_dumps(sources, editions) }
 }
 
+/// Who this machine is, for a run that ended before its facts were read (its evidence
+/// record): SMBIOS maker, model, serial and UUID from the dumped `DMI`/`RSMB` table when
+/// `sources` names a folder, else live, with the live firmware type and CPU. No ACPI table
+/// is read. Best effort: what cannot be read stays empty.
+pub fn identity(sources: &TableSources) -> FirmwareFacts {
+    let mut facts = FirmwareFacts::default();
+    if sources.is_live() {
+        facts.source = "live firmware".into();
+        if let Ok(Some(raw)) = crate::platform::smbios_raw() {
+            facts.smbios = smbios::parse_raw(&raw).ok();
+        }
+        let m = crate::platform::machine();
+        facts.firmware_type = m.firmware_type;
+        facts.uefi_bitness = m.uefi_bitness;
+        facts.cpu_arch = m.cpu_arch;
+    } else if let Some(d) = sources.acpi_dir.as_deref().filter(|d| d.is_dir()) {
+        facts.source = format!("dumped tables: {}", d.display());
+        facts.smbios = if let Some(p) = find_in_dir(d, "DMI") {
+            read_file_bounded(&p).ok().and_then(|b| smbios::parse_table(&b).ok())
+        } else if let Some(p) = find_in_dir(d, "RSMB") {
+            read_file_bounded(&p).ok().and_then(|b| smbios::parse_rsmb(&b).ok())
+        } else {
+            None
+        };
+    }
+    facts
+}
+
 /// The tables found, read from the live firmware or from dumps.
 struct Tables {
     msdm: Option<RawTable>,

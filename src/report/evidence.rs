@@ -303,6 +303,77 @@ pub fn record(run: &Run) -> Record {
     }
 }
 
+/// A run that ended before a verdict (exit 2 or 4): who, when, which image, and why.
+pub struct Failed<'a> {
+    pub command: &'static str,
+    pub at: OffsetDateTime,
+    /// What [`crate::firmware::identity`] learnt of the machine.
+    pub machine: &'a FirmwareFacts,
+    /// The image as given on the command line.
+    pub image: &'a str,
+    pub exit_code: u8,
+    pub message: &'a str,
+}
+
+/// The record of a run that ended in an error: verdict `error`, its exit code and the
+/// error as the reason; no firmware, licence or index facts (none were established).
+pub fn failed_record(f: &Failed) -> Record {
+    let smbios = f.machine.smbios.clone().unwrap_or_default();
+    Record {
+        record: KIND.to_string(),
+        schema: SCHEMA,
+        oemgate: env!("CARGO_PKG_VERSION").to_string(),
+        time: rfc3339(f.at),
+        command: f.command.to_string(),
+        machine: MachineRecord {
+            manufacturer: smbios.manufacturer,
+            model: smbios.product,
+            serial: smbios.serial,
+            uuid: smbios.uuid,
+            cpu_arch: f.machine.cpu_arch.clone(),
+            firmware_type: word(&f.machine.firmware_type),
+            uefi_bitness: f.machine.uefi_bitness,
+        },
+        firmware: FirmwareRecord { source: f.machine.source.clone(), ..FirmwareRecord::default() },
+        licensed: LicenceRecord::default(),
+        image: ImageFileRecord { path: f.image.to_string(), ..ImageFileRecord::default() },
+        indexes: Vec::new(),
+        judged_index: None,
+        verdict: "error".to_string(),
+        exit_code: f.exit_code,
+        blocking_rules: Vec::new(),
+        reason: mask_key_shapes(f.message),
+    }
+}
+
+/// `text` with every product-key-shaped run (five groups of five letters or digits joined
+/// by `-`) masked to its last group: an error message may quote a key read from firmware.
+fn mask_key_shapes(text: &str) -> String {
+    let b = text.as_bytes();
+    let is_key = |w: &[u8]| {
+        w.len() == 29
+            && w.iter().enumerate().all(|(i, c)| if i % 6 == 5 { *c == b'-' } else { c.is_ascii_alphanumeric() })
+    };
+    let boundary = |i: Option<&u8>| i.is_none_or(|c| !c.is_ascii_alphanumeric() && *c != b'-');
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        if i + 29 <= b.len()
+            && is_key(&b[i..i + 29])
+            && boundary(i.checked_sub(1).and_then(|j| b.get(j)))
+            && boundary(b.get(i + 29))
+        {
+            out.push_str(&crate::firmware::mask_key(&text[i..i + 29]));
+            i += 29;
+        } else {
+            let c = text[i..].chars().next().unwrap_or('\u{fffd}');
+            out.push(c);
+            i += c.len_utf8().max(1);
+        }
+    }
+    out
+}
+
 /// The record with every occurrence of the full key (with or without dashes) in any
 /// string replaced by the masked key: rule messages quote the key under `--show-key`.
 fn without_key(r: Record, key: &str) -> Record {
@@ -499,6 +570,35 @@ mod tests {
         assert!(!text.contains("PG7PX"), "{text}");
         assert!(clean.reason.contains("XXXXX-XXXXX-XXXXX-XXXXX-Q69TP"), "{}", clean.reason);
         assert_eq!(clean.blocking_rules, ["XXXXXXXXXXXXXXXXXXXXQ69TP"]);
+    }
+
+    #[test]
+    fn a_failed_run_is_an_error_record_without_any_key() {
+        let mut machine =
+            FirmwareFacts { source: "live firmware".into(), cpu_arch: Some("x64".into()), ..Default::default() };
+        machine.smbios = Some(crate::firmware::SmbiosFacts {
+            manufacturer: Some("Contoso".into()),
+            product: Some("Laptop 7".into()),
+            serial: Some("SN123".into()),
+            uuid: None,
+        });
+        let f = Failed {
+            command: "check",
+            at: OffsetDateTime::UNIX_EPOCH,
+            machine: &machine,
+            image: "D:\\sources\\install.wim",
+            exit_code: 4,
+            message: "MSDM: key PG7PX-DJNQ9-98DXC-CV8BJ-Q69TP is not valid; -AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-",
+        };
+        let r = failed_record(&f);
+        assert_eq!((r.verdict.as_str(), r.exit_code, r.command.as_str()), ("error", 4, "check"));
+        assert_eq!(r.machine.serial.as_deref(), Some("SN123"));
+        assert_eq!(r.image.path, "D:\\sources\\install.wim");
+        assert!(r.indexes.is_empty() && r.judged_index.is_none() && r.firmware.key.is_none());
+        // the key is masked; a longer dashed run is not a key and stays
+        assert_eq!(r.reason, "MSDM: key XXXXX-XXXXX-XXXXX-XXXXX-Q69TP is not valid; -AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-");
+        assert_eq!(parse(super::super::to_json(&r).as_bytes()).unwrap(), r, "summarize reads it back");
+        assert_eq!(mask_key_shapes("é PG7PX-DJNQ9-98DXC-CV8BJ-Q69TP"), "é XXXXX-XXXXX-XXXXX-XXXXX-Q69TP");
     }
 
     #[test]

@@ -210,6 +210,86 @@ fn an_unwritable_record_warns_unless_the_policy_requires_it() {
     assert_eq!(json_files(&missing).len(), 1);
 }
 
+/// A run that ends before a verdict still leaves its record: verdict `error`, exit 4
+/// (an image that is not there, a truncated image) or 2 (several indexes and no --index),
+/// the machine from the dumped SMBIOS table, the error as the reason, the CMTrace log
+/// says so; `summarize` counts them under `error`. A policy that cannot be read leaves
+/// a record only where `--evidence` names the folder.
+#[test]
+fn a_run_that_fails_before_a_verdict_leaves_an_error_record() {
+    let dir = TempDir::new("fleet-error");
+    let records = dir.path().join("records");
+    std::fs::create_dir(&records).unwrap();
+    let log = dir.path().join("oemgate.log");
+    let truncated = dir.path().join("truncated.wim");
+    let whole = std::fs::read(fixture("images/multi.wim")).unwrap();
+    std::fs::write(&truncated, &whole[..whole.len() / 2]).unwrap();
+    let set = |args: &mut Vec<String>, flag: &str, value: &str| {
+        let at = args.iter().position(|a| a == flag).unwrap();
+        args[at + 1] = value.to_string();
+    };
+    let mut cases: Vec<(Vec<String>, i32)> = Vec::new();
+    let mut a = check_args(0, &records);
+    set(&mut a, "--image", &dir.path().join("missing.wim").display().to_string());
+    cases.push((a, 4));
+    let mut a = check_args(1, &records);
+    set(&mut a, "--image", &truncated.display().to_string());
+    cases.push((a, 4));
+    let mut a = check_args(0, &records);
+    let at = a.iter().position(|x| x == "--index").unwrap();
+    a.drain(at..at + 2);
+    cases.push((a, 2));
+    let mut a = check_args(0, &records);
+    a[0] = "match".into();
+    let at = a.iter().position(|x| x == "--index").unwrap();
+    a.drain(at..at + 2);
+    set(&mut a, "--image", &dir.path().join("missing.wim").display().to_string());
+    a.retain(|x| x != "--image"); // match takes the image as its argument
+    cases.push((a, 4));
+    for (mut args, code) in cases {
+        args.extend(["--log".to_string(), log.display().to_string()]);
+        let r = oemgate(&args);
+        assert_eq!(r.code, code, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("oemgate: error:"), "{}", r.stderr);
+    }
+    let files = json_files(&records);
+    assert_eq!(files.len(), 4, "one record per failed run: {files:?}");
+    let mut seen = Vec::new();
+    for f in &files {
+        let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        assert_eq!(j["verdict"], "error", "{j}");
+        assert!(j["indexes"].as_array().unwrap().is_empty(), "{j}");
+        assert!(!j["reason"].as_str().unwrap().is_empty(), "{j}");
+        assert!(j["firmware"]["key"].is_null(), "{j}");
+        // who: the dumped SMBIOS table of the firmware folder (the "core" dump has none)
+        let has_dmi = j["firmware"]["source"].as_str().unwrap().ends_with("pro");
+        assert_eq!(j["machine"]["serial"].as_str(), has_dmi.then_some("FX-0001"), "{j}");
+        seen.push((j["command"].as_str().unwrap().to_string(), j["exit_code"].as_u64().unwrap()));
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [("check".to_string(), 2), ("check".to_string(), 4), ("check".to_string(), 4), ("match".to_string(), 4)]
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.matches("evidence record written").count(), 4, "{text}");
+    assert!(text.contains("check: error:") && text.contains("type=\"3\""), "{text}");
+
+    let r = oemgate(["summarize".as_ref(), records.as_os_str(), "--json".as_ref()]);
+    assert_eq!(r.code, 0, "error records are readable records: {}", r.stderr);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["verdicts"], serde_json::json!({"error": 4}), "{j}");
+
+    // The policy itself unreadable: only --evidence names the folder.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "evidence_dir = [").unwrap();
+    let mut a = check_args(0, &records);
+    a.extend(["--policy".to_string(), bad.display().to_string()]);
+    let r = oemgate(&a);
+    assert_eq!(r.code, 4, "a policy file that does not parse is corrupt input: {}", r.stderr);
+    assert_eq!(json_files(&records).len(), 5);
+}
+
 #[test]
 fn summarize_counts_a_missing_folder_and_a_stray_file() {
     let dir = TempDir::new("fleet-stray");

@@ -739,3 +739,6 @@ fn fixture_lists_take_first_split_parts_only() {
     assert_eq!(firmware_fixtures(&root), ["fixtures/firmware/oa3-pro"]);
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+// Evidence records and activation variables under Wine.
+mod fleet;

@@ -5,8 +5,12 @@
  * strict where the real object's callers can go wrong: a property put must come with
  * exactly two BSTR arguments in reverse order (rgvarg[0] = value, rgvarg[1] = name) and
  * the named argument DISPID_PROPERTYPUT; anything else fails with a DISP_E_ error.
- * tests/wine/run.sh builds it with mingw-w64; tests/wine.rs registers it in the test Wine
- * prefix only while one test runs.
+ * The real object's variables outlive the process that set them; this one's live in the
+ * process, so after every successful put it writes all of them, UTF-8, one `name<TAB>value`
+ * line each, to the file named by the environment variable OEMGATE_FAKETSENV_OUT (when set;
+ * a file that cannot be written fails the put with E_FAIL, so a test cannot miss it).
+ * tests/wine/run.sh builds it with mingw-w64; tests/it/wine.rs registers it in the test
+ * Wine prefix only while one test runs.
  */
 #define COBJMACROS
 #include <windows.h>
@@ -34,6 +38,43 @@ static int find_var(const WCHAR *name)
         if (lstrcmpiW(var_names[i], name) == 0)
             return i;
     return -1;
+}
+
+/* Append `w` as UTF-8 to `f`; FALSE when it cannot be converted or written. */
+static BOOL write_utf8(HANDLE f, const WCHAR *w)
+{
+    int n = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, NULL, 0, NULL, NULL);
+    if (n <= 0)
+        return FALSE;
+    char *buf = HeapAlloc(GetProcessHeap(), 0, (SIZE_T)n);
+    if (!buf)
+        return FALSE;
+    BOOL ok = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, buf, n, NULL, NULL) == n;
+    DWORD done = 0;
+    if (ok && n > 1)
+        ok = WriteFile(f, buf, (DWORD)(n - 1), &done, NULL) && done == (DWORD)(n - 1);
+    HeapFree(GetProcessHeap(), 0, buf);
+    return ok;
+}
+
+/* Every variable to OEMGATE_FAKETSENV_OUT (rewritten whole); S_OK when the variable is unset. */
+static HRESULT persist_vars(void)
+{
+    WCHAR path[MAX_PATH];
+    DWORD len = GetEnvironmentVariableW(L"OEMGATE_FAKETSENV_OUT", path, MAX_PATH);
+    if (len == 0)
+        return S_OK;
+    if (len >= MAX_PATH)
+        return E_FAIL;
+    HANDLE f = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (f == INVALID_HANDLE_VALUE)
+        return E_FAIL;
+    BOOL ok = TRUE;
+    for (int i = 0; ok && i < var_count; i++)
+        ok = write_utf8(f, var_names[i]) && write_utf8(f, L"\t") && write_utf8(f, var_values[i]) &&
+             write_utf8(f, L"\n");
+    ok = CloseHandle(f) && ok;
+    return ok ? S_OK : E_FAIL;
 }
 
 static HRESULT STDMETHODCALLTYPE env_QueryInterface(IDispatch *This, REFIID riid, void **ppv)
@@ -88,7 +129,7 @@ static HRESULT STDMETHODCALLTYPE env_Invoke(IDispatch *This, DISPID id, REFIID r
             SysFreeString(var_values[i]);
         }
         var_values[i] = SysAllocString(V_BSTR(value) ? V_BSTR(value) : L"");
-        return S_OK;
+        return persist_vars();
     }
     if (flags & DISPATCH_PROPERTYGET) {
         if (p->cArgs != 1 || p->cNamedArgs != 0)
