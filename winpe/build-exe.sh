@@ -137,7 +137,8 @@ OUT_DIR="${OEMGATE_WIN_TARGET_DIR:-$ROOT/target/windows}"
 build "$ROOT" "$OUT_DIR"
 EXE="$OUT_DIR/$TARGET/release/oemgate.exe"
 check_exe "$EXE"
-x86_64-w64-mingw32-objdump -h "$EXE" | grep -q ' \.rsrc ' || die "$EXE has no resources (manifest missing)"
+sections="$(x86_64-w64-mingw32-objdump -h "$EXE")"   # whole first: `| grep -q` can SIGPIPE under pipefail
+grep -q ' \.rsrc ' <<<"$sections" || die "$EXE has no resources (manifest missing)"
 
 if [ "$check_repro" -eq 1 ]; then
   copy="$(mktemp -d "${TMPDIR:-/tmp}/oemgate-repro.XXXXXX")"

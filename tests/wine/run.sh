@@ -32,7 +32,10 @@ SHIM_DIR="$ROOT/target/wine-shim"
 mkdir -p "$SHIM_DIR"
 x86_64-w64-mingw32-gcc -shared -O2 -s -Wall -Werror \
   -o "$SHIM_DIR/bcryptprimitives.dll" tests/wine/bcryptprimitives.c -ladvapi32
-x86_64-w64-mingw32-objdump -p "$SHIM_DIR/bcryptprimitives.dll" | grep -q ' ProcessPrng$' \
+# (objdump's output is read whole first: `objdump | grep -q` fails under pipefail when grep
+# exits at the first match and objdump is killed by SIGPIPE)
+shim_dump="$(x86_64-w64-mingw32-objdump -p "$SHIM_DIR/bcryptprimitives.dll")"
+grep -q ' ProcessPrng$' <<<"$shim_dump" \
   || { echo "wine-tests: shim does not export ProcessPrng" >&2; exit 1; }
 # test-only stand-in for the task sequence engine's COM object (registered by the test)
 x86_64-w64-mingw32-gcc -shared -O2 -s -Wall -Werror \
