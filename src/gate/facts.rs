@@ -168,7 +168,7 @@ pub struct Label {
 }
 
 /// The image's content facts as the rules and the JSON see them (from
-/// `crate::image::content::facts::ContentFacts`); `None` fields are unknown, `unknown`
+/// `crate::image::content_facts::facts::ContentFacts`); `None` fields are unknown, `unknown`
 /// says why.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImageContent {
@@ -199,8 +199,8 @@ pub struct ImageContent {
 }
 
 impl ImageContent {
-    pub fn from_facts(c: &crate::image::content::facts::ContentFacts) -> ImageContent {
-        use crate::image::content::facts::{SOFTWARE, SYSTEM};
+    pub fn from_facts(c: &crate::image::content_facts::facts::ContentFacts) -> ImageContent {
+        use crate::image::content_facts::facts::{SOFTWARE, SYSTEM};
         let mut out =
             ImageContent { warnings: c.warnings.clone(), non_os: c.non_os().map(str::to_string), ..Default::default() };
         match &c.registry {
