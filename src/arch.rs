@@ -28,6 +28,11 @@ const COFF_MACHINE: &[(u16, Arch)] = &[
     (0x0200, Arch::Ia64),
 ];
 
+/// The spellings an operator may declare a machine's architecture with (any case,
+/// surrounding blanks ignored): the tool's names and the common machine names of the
+/// three architectures Windows PCs boot. Each maps through [`Arch::from_machine_name`].
+const DECLARABLE: &[&str] = &["x64", "amd64", "x86_64", "x86", "i386", "i686", "arm64", "aarch64"];
+
 impl Arch {
     /// The name the tool uses in output and rules.
     pub fn name(self) -> &'static str {
@@ -74,6 +79,13 @@ impl Arch {
             _ => None,
         }
     }
+
+    /// An architecture as an operator declares it (`--machine-arch`): one of
+    /// [`DECLARABLE`]'s spellings, any case.
+    pub fn from_declared_name(name: &str) -> Option<Arch> {
+        let name = name.trim().to_ascii_lowercase();
+        DECLARABLE.contains(&name.as_str()).then(|| Arch::from_machine_name(&name)).flatten()
+    }
 }
 
 #[cfg(test)]
@@ -90,5 +102,27 @@ mod tests {
         assert_eq!(Arch::from_machine_name("armv7l").map(Arch::name), Some("arm"));
         assert_eq!(Arch::from_machine_name("i686").map(Arch::name), Some("x86"));
         assert_eq!(Arch::from_machine_name("riscv64"), None);
+    }
+
+    #[test]
+    fn declared_names_are_the_listed_spellings_only() {
+        let accepted = |n: &str| Arch::from_declared_name(n).map(Arch::name);
+        for (n, want) in [
+            ("x64", "x64"),
+            ("amd64", "x64"),
+            ("x86_64", "x64"),
+            ("x86", "x86"),
+            ("i386", "x86"),
+            ("i686", "x86"),
+            ("arm64", "arm64"),
+            ("aarch64", "arm64"),
+            (" AMD64 ", "x64"),
+            ("AArch64", "arm64"),
+        ] {
+            assert_eq!(accepted(n), Some(want), "{n:?}");
+        }
+        for n in ["arm", "armv7l", "ia64", "i486", "i586", "ia32", "aarch64_be", "sparc", ""] {
+            assert_eq!(accepted(n), None, "{n:?}");
+        }
     }
 }

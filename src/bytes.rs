@@ -1,7 +1,8 @@
 //! The one way to read little-endian fields out of a structure's bytes. [`Fields`] knows
 //! the structure's name and its absolute offset in the input, so a field past the end is
 //! an `Error::Truncated` naming the structure and the absolute offset, never a panic.
-//! (The firmware parsers adopt it in their own time; everything else reads through it.)
+//! (The SMBIOS and TPM2 walkers check their reads with slice `get`s of their own;
+//! everything else reads through it.)
 
 use crate::error::{Error, Result};
 

@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::image::contents::ImageStore;
+use crate::image::file_listing::ImageStore;
 use crate::image::wim::dentry::Dentry;
 use crate::image::wim::tree::{Found, Tree};
 use crate::platform::files::{self, Existing};

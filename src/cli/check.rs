@@ -8,8 +8,8 @@ use crate::exit::ExitStatus;
 use crate::firmware::{self, TableSources};
 use crate::gate::facts::{self, FileHash, ImageFacts, LicensedFacts};
 use crate::image::archive::Wim;
-use crate::image::content::facts::{ContentFacts, ImageKeyConfig};
-use crate::image::{self, ImageReport, content};
+use crate::image::content_facts::facts::{ContentFacts, ImageKeyConfig};
+use crate::image::{self, ImageReport, content_facts};
 use crate::offline_os;
 use crate::operator::{self, Policy};
 use crate::report;
@@ -232,7 +232,9 @@ pub(super) fn open_image(
 /// The content facts of index `index`: unknown with the reason when unreadable.
 pub(super) fn content_of(wim: &std::result::Result<Wim, String>, index: u32) -> ContentFacts {
     match wim {
-        Ok(w) => content::facts::read(w, index).unwrap_or_else(|e| ContentFacts::unreadable(index, &e.to_string())),
+        Ok(w) => {
+            content_facts::facts::read(w, index).unwrap_or_else(|e| ContentFacts::unreadable(index, &e.to_string()))
+        }
         Err(why) => ContentFacts::unreadable(index, why),
     }
 }

@@ -5,7 +5,7 @@ use clap::Args;
 
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::image::contents::{self, Item};
+use crate::image::file_listing::{self, Item};
 use crate::image::wim::tree::Tree;
 use crate::report;
 
@@ -25,14 +25,14 @@ pub struct DirArgs {
 }
 
 pub fn run(args: DirArgs) -> ExitStatus {
-    let result = contents::with_store(&args.image, |store, shown| {
-        let index = contents::choose_index(store, shown, args.index)?;
+    let result = file_listing::with_store(&args.image, |store, shown| {
+        let index = file_listing::choose_index(store, shown, args.index)?;
         let meta = store.metadata(index).map_err(|e| e.in_file(shown))?;
         let tree = Tree::open(&*meta).map_err(|e| e.in_file(shown))?;
-        let start = contents::find(&tree, shown, index, &args.path).map_err(|e| e.in_file(shown))?;
+        let start = file_listing::find(&tree, shown, index, &args.path).map_err(|e| e.in_file(shown))?;
         if args.json {
             let mut items: Vec<Item> = Vec::new();
-            contents::list(store, &tree, &start, true, &mut |i| {
+            file_listing::list(store, &tree, &start, true, &mut |i| {
                 items.push(i);
                 Ok(())
             })
@@ -43,7 +43,7 @@ pub fn run(args: DirArgs) -> ExitStatus {
         // The whole listing is made before anything is printed: a damaged tree gives
         // one error line and nothing on stdout.
         let mut text = String::new();
-        contents::list(store, &tree, &start, false, &mut |i| {
+        file_listing::list(store, &tree, &start, false, &mut |i| {
             text.push_str(&report::dir::line(&i));
             Ok(())
         })

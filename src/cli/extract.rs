@@ -6,7 +6,7 @@ use clap::Args;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::extract::{self, Options};
-use crate::image::contents;
+use crate::image::file_listing;
 use crate::image::wim::tree::Tree;
 use crate::report;
 
@@ -33,14 +33,14 @@ pub struct ExtractArgs {
 }
 
 pub fn run(args: ExtractArgs) -> ExitStatus {
-    let result = contents::with_store(&args.image, |store, shown| {
-        let index = contents::choose_index(store, shown, args.index)?;
+    let result = file_listing::with_store(&args.image, |store, shown| {
+        let index = file_listing::choose_index(store, shown, args.index)?;
         let meta = store.metadata(index).map_err(|e| e.in_file(shown))?;
         let tree = Tree::open(&*meta).map_err(|e| e.in_file(shown))?;
         // Every path is looked up before anything is written.
         let mut found = Vec::new();
         for p in &args.paths {
-            found.push(contents::find(&tree, shown, index, p).map_err(|e| e.in_file(shown))?);
+            found.push(file_listing::find(&tree, shown, index, p).map_err(|e| e.in_file(shown))?);
         }
         if let Some(dest) = &args.dest_dir {
             // Every subtree is checked before the first file of any is written.

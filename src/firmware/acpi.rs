@@ -1,5 +1,6 @@
 //! The 36-byte ACPI system description table header and checksum.
 
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 
 /// Size of the standard header.
@@ -46,14 +47,6 @@ pub fn ascii_field(bytes: &[u8]) -> String {
     s
 }
 
-pub(crate) fn u32_at(b: &[u8], off: usize) -> u32 {
-    u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
-}
-
-pub(crate) fn u16_at(b: &[u8], off: usize) -> u16 {
-    u16::from_le_bytes([b[off], b[off + 1]])
-}
-
 /// Sum of all bytes is 0 mod 256.
 pub fn checksum_ok(table: &[u8]) -> bool {
     table.iter().fold(0u8, |a, &b| a.wrapping_add(b)) == 0
@@ -94,8 +87,9 @@ pub fn parse_header(table: &[u8], expected: Option<&[u8; 4]>, structure: &'stati
             available: table.len() as u64,
         });
     }
+    let f = Fields::new(table, structure, 0);
     let mut signature = [0u8; 4];
-    signature.copy_from_slice(&table[0..4]);
+    signature.copy_from_slice(f.bytes(0, 4)?);
     if let Some(exp) = expected
         && &signature != exp
     {
@@ -106,7 +100,7 @@ pub fn parse_header(table: &[u8], expected: Option<&[u8; 4]>, structure: &'stati
             actual: describe_signature(&signature),
         });
     }
-    let length = u32_at(table, 4);
+    let length = f.u32(4)?;
     if (length as usize) < HEADER_LEN {
         return Err(Error::invalid(structure, 4, "length", format!("at least {HEADER_LEN}"), length.to_string()));
     }
@@ -123,21 +117,21 @@ pub fn parse_header(table: &[u8], expected: Option<&[u8; 4]>, structure: &'stati
         ));
     }
     let mut oem_id = [0u8; 6];
-    oem_id.copy_from_slice(&table[10..16]);
+    oem_id.copy_from_slice(f.bytes(10, 6)?);
     let mut oem_table_id = [0u8; 8];
-    oem_table_id.copy_from_slice(&table[16..24]);
+    oem_table_id.copy_from_slice(f.bytes(16, 8)?);
     let mut creator_id = [0u8; 4];
-    creator_id.copy_from_slice(&table[28..32]);
+    creator_id.copy_from_slice(f.bytes(28, 4)?);
     Ok(AcpiHeader {
         signature,
         length,
-        revision: table[8],
-        checksum: table[9],
+        revision: f.u8(8)?,
+        checksum: f.u8(9)?,
         oem_id,
         oem_table_id,
-        oem_revision: u32_at(table, 24),
+        oem_revision: f.u32(24)?,
         creator_id,
-        creator_revision: u32_at(table, 32),
+        creator_revision: f.u32(32)?,
     })
 }
 

@@ -10,9 +10,10 @@
 //! | 52 | 4 | data length = 29 |
 //! | 56 | 29 | product key `XXXXX-XXXXX-XXXXX-XXXXX-XXXXX` |
 
-use super::acpi::{self, AcpiHeader, u32_at};
+use super::acpi::{self, AcpiHeader};
 use super::placeholder::PlaceholderKind;
 use super::product_key::{self, DecodedKey, ProductKey};
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 
 const S: &str = "MSDM";
@@ -99,24 +100,25 @@ impl std::fmt::Debug for Msdm {
 /// `N` (pre-Windows 8 keys never belong in an MSDM) or out of the base-24 range.
 pub fn parse(table: &[u8]) -> Result<Msdm> {
     let (header, table_checksum_ok) = acpi::parse_fixed(table, b"MSDM", MSDM_LEN, S)?;
+    let f = Fields::new(table, S, 0);
     let mut warnings = Vec::new();
-    let version = u32_at(table, VERSION);
+    let version = f.u32(VERSION)?;
     if version != 1 {
         return Err(Error::invalid(S, VERSION as u64, "version", "1", version.to_string()));
     }
-    let reserved = u32_at(table, RESERVED);
+    let reserved = f.u32(RESERVED)?;
     if reserved != 0 {
         warnings.push(MsdmWarning::Reserved { offset: RESERVED, value: reserved });
     }
-    let data_type = u32_at(table, DATA_TYPE);
+    let data_type = f.u32(DATA_TYPE)?;
     if data_type != 1 {
         return Err(Error::invalid(S, DATA_TYPE as u64, "data type", "1 (product key)", data_type.to_string()));
     }
-    let data_reserved = u32_at(table, DATA_RESERVED);
+    let data_reserved = f.u32(DATA_RESERVED)?;
     if data_reserved != 0 {
         warnings.push(MsdmWarning::Reserved { offset: DATA_RESERVED, value: data_reserved });
     }
-    let data_length = u32_at(table, DATA_LENGTH);
+    let data_length = f.u32(DATA_LENGTH)?;
     if data_length as usize != product_key::KEY_LEN {
         return Err(Error::invalid(
             S,
@@ -126,7 +128,7 @@ pub fn parse(table: &[u8]) -> Result<Msdm> {
             data_length.to_string(),
         ));
     }
-    let key_bytes = &table[KEY_OFFSET..KEY_OFFSET + product_key::KEY_LEN];
+    let key_bytes = f.bytes(KEY_OFFSET, product_key::KEY_LEN)?;
     let decoded = match product_key::parse_at(key_bytes, S, KEY_OFFSET as u64)? {
         ProductKey::Modern(d) => d,
         ProductKey::Legacy { .. } => {

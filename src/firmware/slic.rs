@@ -12,8 +12,9 @@
 //! sometimes 0x00002000) whatever the SLIC version: the SLIC version field says which
 //! Windows it activates. A table whose structures are not there is a placeholder.
 
-use super::acpi::{self, AcpiHeader, u16_at, u32_at};
+use super::acpi::{self, AcpiHeader};
 use super::placeholder::{self, PlaceholderKind};
+use crate::bytes::Fields;
 use crate::error::Result;
 
 const S: &str = "SLIC";
@@ -169,10 +170,11 @@ pub fn parse(table: &[u8]) -> Result<SlicTable> {
     if table.len() != SLIC_LEN {
         return placeholder(PlaceholderKind::SlicSize { length: header.length });
     }
+    let f = Fields::new(table, S, 0);
     let pk = pubkey::START;
     let magic: [u8; 4] = bytes(table, pk + pubkey::MAGIC);
-    if u32_at(table, pk + pubkey::TYPE) != pubkey::TYPE_VALUE
-        || u32_at(table, pk + pubkey::LENGTH) != pubkey::LEN
+    if f.u32(pk + pubkey::TYPE)? != pubkey::TYPE_VALUE
+        || f.u32(pk + pubkey::LENGTH)? != pubkey::LEN
         || &magic != pubkey::MAGIC_VALUE
     {
         return placeholder(PlaceholderKind::NoPublicKey { found: magic });
@@ -181,8 +183,8 @@ pub fn parse(table: &[u8]) -> Result<SlicTable> {
         return placeholder(PlaceholderKind::ZeroKey);
     }
     let m = marker::START;
-    if u32_at(table, m + marker::TYPE) != marker::TYPE_VALUE
-        || u32_at(table, m + marker::LENGTH) != marker::LEN
+    if f.u32(m + marker::TYPE)? != marker::TYPE_VALUE
+        || f.u32(m + marker::LENGTH)? != marker::LEN
         || &bytes::<8>(table, m + marker::WINDOWS_FLAG) != marker::WINDOWS_FLAG_VALUE
     {
         return placeholder(PlaceholderKind::NoMarker);
@@ -190,19 +192,19 @@ pub fn parse(table: &[u8]) -> Result<SlicTable> {
 
     let mut warnings = Vec::new();
     let (key_type, key_version, algorithm) =
-        (table[pk + pubkey::KEY_TYPE], table[pk + pubkey::VERSION], u32_at(table, pk + pubkey::ALGORITHM));
+        (f.u8(pk + pubkey::KEY_TYPE)?, f.u8(pk + pubkey::VERSION)?, f.u32(pk + pubkey::ALGORITHM)?);
     if key_type != pubkey::KEY_TYPE_VALUE
         || key_version != pubkey::VERSION_VALUE
         || algorithm != pubkey::ALGORITHM_VALUE
     {
         warnings.push(SlicWarning::PublicKeyHeader { key_type, version: key_version, algorithm });
     }
-    let key_bits = u32_at(table, pk + pubkey::BIT_LENGTH);
+    let key_bits = f.u32(pk + pubkey::BIT_LENGTH)?;
     if key_bits != pubkey::BITS_VALUE {
         warnings.push(SlicWarning::KeyBits(key_bits));
     }
-    let marker_version = u32_at(table, m + marker::VERSION);
-    let (mut minor, mut major) = (u16_at(table, m + marker::SLIC_VERSION), u16_at(table, m + marker::SLIC_VERSION + 2));
+    let marker_version = f.u32(m + marker::VERSION)?;
+    let (mut minor, mut major) = (f.u16(m + marker::SLIC_VERSION)?, f.u16(m + marker::SLIC_VERSION + 2)?);
     if major == 0 && minor == 0 {
         // Some 2.0 markers leave the SLIC version field reserved (zero): use the
         // marker's version dword instead.

@@ -168,7 +168,7 @@ pub struct Label {
 }
 
 /// The image's content facts as the rules and the JSON see them (from
-/// `crate::image::content::facts::ContentFacts`); `None` fields are unknown, `unknown`
+/// `crate::image::content_facts::facts::ContentFacts`); `None` fields are unknown, `unknown`
 /// says why.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImageContent {
@@ -199,8 +199,8 @@ pub struct ImageContent {
 }
 
 impl ImageContent {
-    pub fn from_facts(c: &crate::image::content::facts::ContentFacts) -> ImageContent {
-        use crate::image::content::facts::{SOFTWARE, SYSTEM};
+    pub fn from_facts(c: &crate::image::content_facts::facts::ContentFacts) -> ImageContent {
+        use crate::image::content_facts::facts::{SOFTWARE, SYSTEM};
         let mut out =
             ImageContent { warnings: c.warnings.clone(), non_os: c.non_os().map(str::to_string), ..Default::default() };
         match &c.registry {
@@ -369,11 +369,9 @@ impl MachineDeclaration {
     pub fn parse(&self) -> Result<DeclaredMachine> {
         let arch = match self.arch.as_deref().map(|a| a.trim().to_ascii_lowercase()) {
             None => None,
-            Some(a) => Some(match a.as_str() {
-                "x64" | "amd64" | "x86_64" => "x64".to_string(),
-                "x86" | "i386" | "i686" => "x86".to_string(),
-                "arm64" | "aarch64" => "arm64".to_string(),
-                _ => return Err(Error::Usage { message: format!("--machine-arch {a:?}: use x64, x86 or arm64") }),
+            Some(a) => Some(match crate::arch::Arch::from_declared_name(&a) {
+                Some(arch) => arch.name().to_string(),
+                None => return Err(Error::Usage { message: format!("--machine-arch {a:?}: use x64, x86 or arm64") }),
             }),
         };
         let fw = match self.firmware.as_deref().map(|f| f.trim().to_ascii_lowercase()) {

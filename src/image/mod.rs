@@ -3,10 +3,10 @@
 //! returns facts; nothing prints.
 
 pub mod archive;
-pub mod content;
-pub mod contents;
+pub mod content_facts;
 pub mod decompress;
 pub mod digest;
+pub mod file_listing;
 pub mod iso;
 pub mod product;
 pub mod version;

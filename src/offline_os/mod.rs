@@ -42,7 +42,7 @@ pub struct OfflineOsFacts {
 }
 
 /// What a Windows' SOFTWARE and SYSTEM hives say about it: the one reader for both
-/// the installed Windows and an image's own hives (`crate::image::content::facts`).
+/// the installed Windows and an image's own hives (`crate::image::content_facts::facts`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RegistryFacts {
     pub edition_id: Option<String>,

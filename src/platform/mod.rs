@@ -5,6 +5,7 @@
 pub mod files;
 #[cfg(target_os = "linux")]
 mod linux;
+mod positional;
 pub mod types;
 #[cfg(windows)]
 mod windows;

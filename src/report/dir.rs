@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::image::contents::Item;
+use crate::image::file_listing::Item;
 
 /// One line of the plain listing.
 pub fn line(item: &Item) -> String {

@@ -1,16 +1,24 @@
-//! A plain file, opened read-only.
+//! A plain file, opened read-only, read at offsets: positional reads, no shared cursor,
+//! so threads reading one image do not wait for each other.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use super::{ReadAt, check_range};
 use crate::error::{Error, Result};
 
+/// Reading a file at an offset without moving a cursor other reads depend on. Implemented
+/// for `File` in `crate::platform` (the one place for OS-specific code): `pread` on Unix,
+/// `ReadFile` with an offset on Windows.
+pub trait PositionalRead {
+    /// Read up to `buf.len()` bytes at `offset`; 0 at or past the end of the file.
+    fn read_at_offset(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+}
+
 pub struct FileSource {
     path: PathBuf,
-    file: Mutex<File>,
+    file: File,
     len: u64,
 }
 
@@ -24,7 +32,7 @@ impl FileSource {
         if meta.is_dir() {
             return Err(Error::Io { what: shown, message: "is a directory, not a file".into() });
         }
-        Ok(FileSource { path, len: meta.len(), file: Mutex::new(file) })
+        Ok(FileSource { path, len: meta.len(), file })
     }
 
     pub fn path(&self) -> &Path {
@@ -39,16 +47,21 @@ impl ReadAt for FileSource {
 
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         check_range("file", offset, buf.len() as u64, self.len)?;
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let what = || format!("{}: read at offset {offset}", self.path.display());
-        file.seek(SeekFrom::Start(offset)).map_err(|e| Error::io(what(), &e))?;
-        file.read_exact(buf).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                Error::Truncated { structure: "file", offset, needed: buf.len() as u64, available: 0 }
-            } else {
-                Error::io(what(), &e)
+        let mut done = 0usize;
+        while done < buf.len() {
+            // `offset + done` lies inside the file: `check_range` passed.
+            match self.file.read_at_offset(&mut buf[done..], offset + done as u64) {
+                // The file shrank since it was opened.
+                Ok(0) => {
+                    return Err(Error::Truncated { structure: "file", offset, needed: buf.len() as u64, available: 0 });
+                }
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(what(), &e)),
             }
-        })
+        }
+        Ok(())
     }
 
     fn name(&self) -> String {
@@ -72,4 +85,40 @@ pub fn read_file_bounded(path: &Path, what: &str, structure: &'static str, limit
         return Err(Error::TooLarge { structure, offset: 0, size: bytes.len() as u64, limit }.in_file(shown));
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_at_offsets_from_threads_and_refuses_past_the_end() {
+        let dir = std::env::temp_dir().join(format!("oemgate-filesource-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("data");
+        let data: Vec<u8> = (0..40_000u32).map(|i| (i ^ (i >> 8)) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let src = FileSource::open(&path).unwrap();
+        assert_eq!(src.len(), 40_000);
+        std::thread::scope(|s| {
+            for t in 0..4usize {
+                let (src, data) = (&src, &data);
+                s.spawn(move || {
+                    for k in 0..300usize {
+                        let at = (t * 1009 + k * 7877) % 39_000;
+                        let mut buf = vec![0u8; 1 + (k % 1000)];
+                        src.read_exact_at(at as u64, &mut buf).unwrap();
+                        assert_eq!(buf, data[at..at + buf.len()], "at {at}");
+                    }
+                });
+            }
+        });
+        let mut buf = [0u8; 8];
+        src.read_exact_at(39_992, &mut buf).unwrap();
+        assert!(matches!(src.read_exact_at(39_993, &mut buf), Err(Error::Truncated { .. })));
+        // A file that shrinks after it was opened: a typed error, not a short read.
+        std::fs::write(&path, &data[..100]).unwrap();
+        assert!(matches!(src.read_exact_at(1000, &mut buf), Err(Error::Truncated { .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -9,7 +9,7 @@ mod memory;
 
 pub use counting::CountingSource;
 pub use extents::{Extent, ExtentSource};
-pub use file::{FileSource, read_file_bounded};
+pub use file::{FileSource, PositionalRead, read_file_bounded};
 pub use memory::MemSource;
 
 use crate::error::{Error, Result};

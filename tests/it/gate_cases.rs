@@ -443,3 +443,28 @@ fn the_key_is_masked_unless_asked() {
     let json = serde_json::to_string(&l).unwrap();
     assert!(!json.contains("ABCDE-FGHJK"), "{json}");
 }
+
+/// `--machine-arch` accepts these spellings (any case, blanks around ignored) and no others.
+#[test]
+fn machine_arch_spellings() {
+    let parse = |a: &str| facts::MachineDeclaration { arch: Some(a.to_string()), firmware: None }.parse().map(|m| m.0);
+    for (a, want) in [
+        ("x64", "x64"),
+        ("amd64", "x64"),
+        ("x86_64", "x64"),
+        ("X64", "x64"),
+        (" AMD64 ", "x64"),
+        ("x86", "x86"),
+        ("i386", "x86"),
+        ("i686", "x86"),
+        ("arm64", "arm64"),
+        ("aarch64", "arm64"),
+        ("ARM64", "arm64"),
+    ] {
+        assert_eq!(parse(a).unwrap().as_deref(), Some(want), "{a:?}");
+    }
+    for a in ["arm", "armv7l", "ia64", "i486", "i586", "ia32", "aarch64_be", "sparc", ""] {
+        let e = parse(a).unwrap_err().to_string();
+        assert!(e.contains("--machine-arch") && e.contains("use x64, x86 or arm64"), "{a:?}: {e}");
+    }
+}

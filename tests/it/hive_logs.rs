@@ -480,3 +480,96 @@ fn entries_below_the_hive_sequence_number_are_skipped_and_the_rest_applied() {
     assert_eq!(sw.logs_applied, vec!["SOFTWARE.LOG1"]);
     assert!(sw.notes.iter().any(|n| n.contains("SOFTWARE.LOG2: 1 entry older than the hive")), "{sw:#?}");
 }
+
+/// Every truncation length of each fixture log, and every byte of its first sectors
+/// garbled, through the in-memory readers: the log readers answer with a typed error
+/// (or "no entry here" past the last whole entry), and recovery answers with a hive
+/// and, whenever it could not apply the logs, a recovery note; never a panic.
+#[test]
+fn every_truncation_of_each_log_is_a_typed_error_or_a_recovery_note() {
+    use oemgate::error::Error;
+    use oemgate::offline_os::hive::dirty_vector::DirtyVector;
+    use oemgate::offline_os::hive::hvle::{self, Slot};
+    use oemgate::offline_os::hive::log::{self, LogFormat, LogHeader};
+    use oemgate::offline_os::hive::replay;
+    use oemgate::source::{MemSource, ReadAt};
+
+    let recover = |primary: &[u8], hive: &str, log: &str, bytes: &[u8]| {
+        let logs = || vec![(log.to_string(), Ok(Box::new(MemSource::new(log, bytes.to_vec())) as Box<dyn ReadAt>))];
+        let (h, rec) = replay::recover(MemSource::new(hive, primary.to_vec()), logs, hive, hive)
+            .unwrap_or_else(|e| panic!("{log} of {} bytes: recovery failed: {e}", bytes.len()));
+        if rec.state == HiveState::Dirty {
+            assert!(
+                !rec.notes.is_empty() || rec.stopped.is_some(),
+                "{log} of {} bytes: no note: {rec:#?}",
+                bytes.len()
+            );
+        }
+        (h, rec)
+    };
+    for (root, hive, log) in [
+        ("dirty-hvle", "SOFTWARE", "SOFTWARE.LOG2"),
+        ("dirty-hvle", "SYSTEM", "SYSTEM.LOG1"),
+        ("dirty-dirt", "SOFTWARE", "SOFTWARE.LOG1"),
+    ] {
+        let dir = fixture(&format!("hives/{root}/{CONFIG}"));
+        let primary = std::fs::read(dir.join(hive)).unwrap();
+        let good = std::fs::read(dir.join(log)).unwrap();
+        let header = LogHeader::parse(good[..log::SIZE].try_into().unwrap()).unwrap();
+        let (_, full) = recover(&primary, hive, log, &good);
+        assert_eq!(full.state, HiveState::Recovered, "{log}: {full:#?}");
+        match header.format {
+            LogFormat::LogEntries => {
+                // The entries of the whole log: (offset, size).
+                let whole = MemSource::new(log, good.clone());
+                let mut entries = Vec::new();
+                let mut at = log::SIZE as u64;
+                while let Ok(Slot::Entry(e)) = hvle::read(&whole, at) {
+                    entries.push((at, u64::from(e.size)));
+                    at += u64::from(e.size);
+                }
+                assert!(!entries.is_empty(), "{log}: no entries");
+                for n in 0..good.len() as u64 {
+                    let cut = MemSource::new(log, good[..n as usize].to_vec());
+                    for &(at, size) in &entries {
+                        match hvle::read(&cut, at) {
+                            Ok(Slot::End) if n < at + hvle::HEADER_SIZE as u64 => {}
+                            Err(Error::Truncated { .. }) if n >= at + hvle::HEADER_SIZE as u64 && n < at + size => {}
+                            Ok(Slot::Entry(e)) if n >= at + size => assert_eq!(u64::from(e.size), size),
+                            other => panic!("{log} cut to {n} bytes, entry at {at} ({size} bytes): {other:?}"),
+                        }
+                    }
+                }
+            }
+            LogFormat::DirtyVector => {
+                let whole = DirtyVector::read(&MemSource::new(log, good.clone()), header.hive_bins_data_size).unwrap();
+                let needed = whole.pages_offset + whole.dirty_pages * 512;
+                for n in 0..good.len() as u64 {
+                    let cut = MemSource::new(log, good[..n as usize].to_vec());
+                    match DirtyVector::read(&cut, header.hive_bins_data_size) {
+                        Err(Error::Truncated { .. }) if n < needed => {}
+                        Ok(v) if n >= needed => assert_eq!(v.dirty_pages, whole.dirty_pages),
+                        other => panic!("{log} cut to {n} bytes (needs {needed}): {other:?}"),
+                    }
+                }
+            }
+        }
+        for n in 0..good.len() {
+            let (h, rec) = recover(&primary, hive, log, &good[..n]);
+            if n < log::SIZE {
+                assert_eq!(rec.state, HiveState::Dirty, "{log} cut to {n} bytes: {rec:#?}");
+            }
+            if header.format == LogFormat::LogEntries {
+                h.root().unwrap_or_else(|e| panic!("{log} cut to {n} bytes: replayed hive unreadable: {e}"));
+            }
+        }
+        for i in 0..(3 * log::SIZE).min(good.len()) {
+            let mut b = good.clone();
+            b[i] ^= 0xFF;
+            let (h, _) = recover(&primary, hive, log, &b);
+            if header.format == LogFormat::LogEntries {
+                h.root().unwrap_or_else(|e| panic!("{log} with byte {i} garbled: replayed hive unreadable: {e}"));
+            }
+        }
+    }
+}

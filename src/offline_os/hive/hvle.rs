@@ -14,8 +14,9 @@
 //! | 40 | 8 × count | page references: offset (relative to the hive bins data), size |
 //! | … | | the pages, in reference order, without gaps |
 
+use super::log;
 use super::marvin32::{REGF_LOG_SEED, marvin32};
-use super::{log, u32_at};
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 use crate::source::{ReadAt, read_bounded};
 
@@ -53,7 +54,7 @@ impl LogEntry {
     /// The bytes of `page` (a page of this entry).
     pub fn page_data(&self, page: &PageRef) -> &[u8] {
         // Checked in `read`: data_at + size lies inside the entry.
-        self.bytes.get(page.data_at..page.data_at + page.size as usize).unwrap_or(&[])
+        Fields::new(&self.bytes, "HvLE dirty page", self.offset).bytes(page.data_at, page.size as usize).unwrap_or(&[])
     }
 }
 
@@ -73,7 +74,11 @@ pub fn peek_sequence(src: &dyn ReadAt, at: u64) -> Option<u32> {
     let mut head = [0u8; 16];
     at.checked_add(16).filter(|&end| end <= src.len())?;
     src.read_exact_at(at, &mut head).ok()?;
-    (&head[0..4] == SIGNATURE).then(|| u32_at(&head, 12))
+    let f = Fields::new(&head, "HvLE log entry", at);
+    if f.bytes(0, 4).ok()? != SIGNATURE {
+        return None;
+    }
+    f.u32(12).ok()
 }
 
 /// Read the entry at log offset `at`. `Ok(Slot::End)` when no `HvLE` signature is there;
@@ -85,10 +90,11 @@ pub fn read(src: &dyn ReadAt, at: u64) -> Result<Slot> {
     }
     let mut head = [0u8; HEADER_SIZE];
     src.read_exact_at(at, &mut head)?;
-    if &head[0..4] != SIGNATURE {
+    let head = Fields::new(&head, "HvLE log entry", at);
+    if head.bytes(0, 4)? != SIGNATURE {
         return Ok(Slot::End);
     }
-    let size = u32_at(&head, 4);
+    let size = head.u32(4)?;
     if size < HEADER_SIZE as u32 || size % SECTOR != 0 {
         return Err(Error::invalid(
             "HvLE log entry",
@@ -99,9 +105,10 @@ pub fn read(src: &dyn ReadAt, at: u64) -> Result<Slot> {
         ));
     }
     let bytes = read_bounded(src, "HvLE log entry", at, u64::from(size), MAX_ENTRY_BYTES)?;
-    let hash1 = u64::from(u32_at(&bytes, 24)) | (u64::from(u32_at(&bytes, 28)) << 32);
-    let hash2 = u64::from(u32_at(&bytes, 32)) | (u64::from(u32_at(&bytes, 36)) << 32);
-    let want2 = marvin32(&bytes[..32], REGF_LOG_SEED);
+    let f = Fields::new(&bytes, "HvLE log entry", at);
+    let hash1 = f.u64(24)?;
+    let hash2 = f.u64(32)?;
+    let want2 = marvin32(f.bytes(0, 32)?, REGF_LOG_SEED);
     if hash2 != want2 {
         return Err(Error::invalid(
             "HvLE log entry",
@@ -111,7 +118,7 @@ pub fn read(src: &dyn ReadAt, at: u64) -> Result<Slot> {
             format!("{hash2:#018x}"),
         ));
     }
-    let want1 = marvin32(&bytes[HEADER_SIZE..], REGF_LOG_SEED);
+    let want1 = marvin32(f.bytes(HEADER_SIZE, f.len().saturating_sub(HEADER_SIZE))?, REGF_LOG_SEED);
     if hash1 != want1 {
         return Err(Error::invalid(
             "HvLE log entry",
@@ -121,9 +128,9 @@ pub fn read(src: &dyn ReadAt, at: u64) -> Result<Slot> {
             format!("{hash1:#018x}"),
         ));
     }
-    let data_size = u32_at(&bytes, 16);
+    let data_size = f.u32(16)?;
     log::validate_data_size(data_size, "HvLE log entry", at + 16)?;
-    let count = u32_at(&bytes, 20);
+    let count = f.u32(20)?;
     let refs_end = u64::from(count) * 8 + HEADER_SIZE as u64;
     if refs_end > u64::from(size) {
         return Err(Error::invalid(
@@ -140,7 +147,7 @@ pub fn read(src: &dyn ReadAt, at: u64) -> Result<Slot> {
     for i in 0..count as usize {
         let r = HEADER_SIZE + i * 8;
         let ref_at = at + r as u64;
-        let (hive_offset, page_size) = (u32_at(&bytes, r), u32_at(&bytes, r + 4));
+        let (hive_offset, page_size) = (f.u32(r)?, f.u32(r + 4)?);
         if page_size == 0 || page_size % SECTOR != 0 || hive_offset % SECTOR != 0 {
             return Err(Error::invalid(
                 "HvLE page reference",
@@ -159,13 +166,13 @@ pub fn read(src: &dyn ReadAt, at: u64) -> Result<Slot> {
                 format!("offset {hive_offset:#x} + size {page_size} past the hive's end"),
             ));
         }
-        let end = data_at + page_size as usize;
-        if end > bytes.len() {
+        let end = data_at.saturating_add(page_size as usize);
+        if end > f.len() {
             return Err(Error::Truncated {
                 structure: "HvLE dirty page",
                 offset: at + data_at as u64,
                 needed: u64::from(page_size),
-                available: (bytes.len() - data_at) as u64,
+                available: f.len().saturating_sub(data_at) as u64,
             });
         }
         pages.push(PageRef { hive_offset, size: page_size, data_at });
@@ -174,8 +181,8 @@ pub fn read(src: &dyn ReadAt, at: u64) -> Result<Slot> {
     Ok(Slot::Entry(LogEntry {
         offset: at,
         size,
-        flags: u32_at(&bytes, 8),
-        sequence: u32_at(&bytes, 12),
+        flags: f.u32(8)?,
+        sequence: f.u32(12)?,
         hive_bins_data_size: data_size,
         pages,
         bytes,

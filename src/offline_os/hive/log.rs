@@ -4,7 +4,7 @@
 //! vector and dirty pages), 6 for the Windows 8.1+ format (`HvLE` log entries).
 
 use super::base_block::{compute_checksum, validate_signature};
-use super::u32_at;
+use crate::bytes::Fields;
 use crate::error::{Error, Result};
 
 /// The log's copy of the base block: its first sector only.
@@ -44,13 +44,14 @@ pub struct LogHeader {
 impl LogHeader {
     /// Parse and check the first 512 bytes of a log file: signature, checksum, file type.
     pub fn parse(b: &[u8; SIZE]) -> Result<LogHeader> {
+        let f = Fields::new(b, "regf log base block", 0);
         validate_signature(b).map_err(|_| Error::BadMagic {
             structure: "regf log base block",
             offset: 0,
             expected: "\"regf\"".into(),
-            actual: format!("{:02x?}", &b[0..4]),
+            actual: format!("{:02x?}", f.bytes(0, 4).unwrap_or(&[])),
         })?;
-        let stored = u32_at(b, CHECKSUM_AT);
+        let stored = f.u32(CHECKSUM_AT)?;
         let computed = compute_checksum(b);
         if stored != computed {
             return Err(Error::invalid(
@@ -61,7 +62,7 @@ impl LogHeader {
                 format!("{stored:#010x}"),
             ));
         }
-        let file_type = u32_at(b, 28);
+        let file_type = f.u32(28)?;
         let format = match file_type {
             1 | 2 => LogFormat::DirtyVector,
             6 => LogFormat::LogEntries,
@@ -75,13 +76,12 @@ impl LogHeader {
                 ));
             }
         };
-        let timestamp = u64::from(u32_at(b, 12)) | (u64::from(u32_at(b, 16)) << 32);
         Ok(LogHeader {
             format,
-            primary_sequence: u32_at(b, 4),
-            secondary_sequence: u32_at(b, 8),
-            timestamp,
-            hive_bins_data_size: u32_at(b, 40),
+            primary_sequence: f.u32(4)?,
+            secondary_sequence: f.u32(8)?,
+            timestamp: f.u64(12)?,
+            hive_bins_data_size: f.u32(40)?,
         })
     }
 }

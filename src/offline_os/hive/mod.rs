@@ -217,9 +217,3 @@ pub fn eq_ci(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
-
-/// Little-endian u32 at `at` of a buffer whose length the caller has checked (the
-/// transaction-log readers check each structure's size before reading its fields).
-pub(crate) fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}

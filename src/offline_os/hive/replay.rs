@@ -31,12 +31,13 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::Hive;
 use super::base_block::{self, compute_checksum};
 use super::dirty_vector::{self, DirtyVector};
 use super::hvle::{self, Slot};
 use super::log::{self, LogFormat, LogHeader};
 use super::overlay::Overlay;
-use super::{Hive, u32_at};
+use crate::bytes::Fields;
 use crate::error::Result;
 use crate::source::{FileSource, ReadAt};
 
@@ -271,7 +272,7 @@ fn has_bad_checksum(primary: &dyn ReadAt) -> bool {
     primary.len() >= base_block::SIZE as u64
         && primary.read_exact_at(0, &mut raw).is_ok()
         && &raw[0..4] == b"regf"
-        && u32_at(&raw, 508) != compute_checksum(&raw)
+        && Fields::new(&raw, "regf base block", 0).u32(508).is_ok_and(|stored| stored != compute_checksum(&raw))
 }
 
 /// The primary with the base block copy of the log Windows would take it from: the HvLE
@@ -297,14 +298,19 @@ fn base_from_log<S: ReadAt>(
     if log::validate_data_size(pick.header.hive_bins_data_size, "regf log base block", 40).is_ok() {
         overlay.grow_to(base_block::SIZE as u64 + u64::from(pick.header.hive_bins_data_size));
     }
-    match Hive::new(overlay) {
-        Ok(h) => {
+    let f = Fields::new(&raw, "regf log base block", 0);
+    match (Hive::new(overlay), f.u32(4), f.u32(8)) {
+        (Ok(h), Ok(primary_sequence), Ok(secondary_sequence)) => {
             rec.notes.push(format!("the hive's base block checksum is wrong: its copy in {} is used", pick.name));
             rec.base_block_from = Some(pick.name.clone());
-            (rec.primary_sequence, rec.secondary_sequence) = (u32_at(&raw, 4), u32_at(&raw, 8));
+            (rec.primary_sequence, rec.secondary_sequence) = (primary_sequence, secondary_sequence);
             Some((h, pick))
         }
-        Err(e) => {
+        (Ok(_), Err(e), _) | (Ok(_), _, Err(e)) => {
+            rec.notes.push(format!("{}: its base block copy: {e}", pick.name));
+            None
+        }
+        (Err(e), ..) => {
             rec.notes.push(format!("{}: its base block copy does not open the hive: {e}", pick.name));
             None
         }
@@ -380,6 +386,13 @@ fn replay_entries(
     overlay: &mut Overlay<impl ReadAt>,
     rec: &mut HiveRecovery,
 ) {
+    let flags_before = match Fields::new(raw, "regf base block", 0).u32(144) {
+        Ok(flags) => flags,
+        Err(e) => {
+            rec.notes.push(format!("the hive's base block: {e}: logs not applied"));
+            return;
+        }
+    };
     let mut logs = logs.to_vec();
     logs.sort_by_key(|l| l.header.primary_sequence);
     let mut next: Option<u32> = None;
@@ -463,7 +476,7 @@ fn replay_entries(
         raw[4..8].copy_from_slice(&seq.to_le_bytes());
         raw[8..12].copy_from_slice(&seq.to_le_bytes());
         raw[40..44].copy_from_slice(&size.to_le_bytes());
-        let kept = u32_at(raw, 144) & !1;
+        let kept = flags_before & !1;
         raw[144..148].copy_from_slice(&(kept | (flags & 1)).to_le_bytes());
         let sum = compute_checksum(raw);
         raw[508..512].copy_from_slice(&sum.to_le_bytes());
@@ -479,7 +492,14 @@ fn replay_dirty_vector(
     overlay: &mut Overlay<impl ReadAt>,
     rec: &mut HiveRecovery,
 ) {
-    let primary_time = u64::from(u32_at(raw, 12)) | (u64::from(u32_at(raw, 16)) << 32);
+    let f = Fields::new(raw, "regf base block", 0);
+    let (primary_time, seq) = match (f.u64(12), f.u32(4)) {
+        (Ok(time), Ok(seq)) => (time, seq),
+        (Err(e), _) | (_, Err(e)) => {
+            rec.notes.push(format!("the hive's base block: {e}: logs not applied"));
+            return;
+        }
+    };
     let mut chosen: Option<&LogFile> = None;
     for l in logs {
         let h = &l.header;
@@ -543,7 +563,6 @@ fn replay_dirty_vector(
     }
     rec.logs_applied.push(l.name.clone());
     overlay.grow_to(base_block::SIZE as u64 + u64::from(size));
-    let seq = u32_at(raw, 4);
     raw[8..12].copy_from_slice(&seq.to_le_bytes());
     raw[40..44].copy_from_slice(&size.to_le_bytes());
     let sum = compute_checksum(raw);
@@ -557,7 +576,11 @@ fn bad_bin_header(page: &[u8], hive_offset: u64, data_size: u32) -> Option<Strin
     if hive_offset % 4096 != 0 || page.get(0..4) != Some(b"hbin".as_slice()) {
         return None;
     }
-    let (offset, size) = (u64::from(u32_at(page, 4)), u64::from(u32_at(page, 8)));
+    let f = Fields::new(page, "hbin header in a dirty page", base_block::SIZE as u64 + hive_offset);
+    let (offset, size) = match (f.u32(4), f.u32(8)) {
+        (Ok(offset), Ok(size)) => (u64::from(offset), u64::from(size)),
+        (Err(e), _) | (_, Err(e)) => return Some(e.to_string()),
+    };
     if offset != hive_offset {
         return Some(format!("hive bin at {hive_offset:#x} says it is at {offset:#x}"));
     }

@@ -141,7 +141,11 @@ pub fn undo(data: &mut [u8], last_use: &mut LastUse) {
 mod tests {
     use super::*;
 
-    /// The forward filter (what a compressor applies), for round trips.
+    /// The forward filter (what a compressor applies), for round trips. It restates the
+    /// candidate-instruction classification of `undo` from the filter's description on
+    /// purpose instead of sharing it: a round trip through one shared classifier would
+    /// agree with itself whatever the classifier said, so only two independent readings
+    /// of the description can catch a wrong opcode, length or distance in either.
     fn apply(data: &mut [u8], last_use: &mut [i32; 65536]) {
         let size = data.len();
         if size <= 17 {

@@ -241,7 +241,7 @@ mod tests {
     #[test]
     fn image_key_configuration_answers_ahead_of_the_builtin_table() {
         use crate::firmware::editions::{Builtin, Chain, EditionSource};
-        use crate::image::content::pkeyconfig::{Configuration, KeyRange};
+        use crate::image::content_facts::pkeyconfig::{Configuration, KeyRange};
         let act = "{00000000-0000-0000-0000-000000000001}".to_string();
         let config = KeyConfig {
             configurations: vec![Configuration {
