@@ -70,8 +70,11 @@ pub struct LicenceArgs {
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// The image: install.wim, install.esd, the first part of a split set (install.swm), or an ISO holding one
-    #[arg(long, value_name = "PATH")]
-    pub image: PathBuf,
+    #[arg(value_name = "IMAGE", required_unless_present = "image_flag", conflicts_with = "image_flag")]
+    pub image_arg: Option<PathBuf>,
+    /// The image, as an option: the same as IMAGE
+    #[arg(long = "image", id = "image_flag", value_name = "PATH")]
+    pub image_flag: Option<PathBuf>,
     /// The image index to check (may be omitted when the image has one index)
     #[arg(long, value_name = "N")]
     pub index: Option<u32>,
@@ -80,6 +83,13 @@ pub struct CheckArgs {
     /// Print JSON (stable shape, see README) instead of a table
     #[arg(long)]
     pub json: bool,
+}
+
+impl CheckArgs {
+    /// The image, given as the argument or with `--image` (the parser requires one).
+    pub fn image(&self) -> &std::path::Path {
+        self.image_arg.as_deref().or(self.image_flag.as_deref()).unwrap_or(std::path::Path::new(""))
+    }
 }
 
 /// The policy, or the built-in defaults.
@@ -389,13 +399,13 @@ pub fn run(args: CheckArgs) -> ExitStatus {
     let at = time::OffsetDateTime::now_utc();
     match check(&args) {
         Ok(s) => s,
-        Err(e) => fail_in_sequence(&e, "check", &args.licence, &args.image, at),
+        Err(e) => fail_in_sequence(&e, "check", &args.licence, args.image(), at),
     }
 }
 
 fn check(args: &CheckArgs) -> Result<ExitStatus> {
     let policy = load_policy(&args.licence)?;
-    let (rep, wim) = open_image(&args.image, media_arch(&args.licence).as_deref())?;
+    let (rep, wim) = open_image(args.image(), media_arch(&args.licence).as_deref())?;
     let info = match args.index {
         Some(n) => image::select_index(&rep, n)?,
         None if rep.images.len() == 1 => &rep.images[0],

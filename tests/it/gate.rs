@@ -816,3 +816,28 @@ fn approved_image_hashes_split_sets_and_isos() {
     assert_eq!(rule["outcome"], "pass", "{rule}");
     assert_eq!(j["image"]["sha256"].as_array().unwrap().len(), 1, "the ISO itself is hashed");
 }
+
+/// `check` takes the image as its argument, like `match` and `inspect`, or with `--image`
+/// (0.1's spelling): the same output either way; both, or neither, is a usage error.
+#[test]
+fn check_takes_the_image_as_argument_or_option() {
+    let (f, i) = (fw("pro"), img("multi.wim"));
+    let rest = ["--index", "1", "--acpi-dir", &f, "--no-offline-os", "--json", "--licensed-version", "11"];
+    let with = |image: &[&str]| {
+        let mut a = vec!["check"];
+        a.extend_from_slice(image);
+        a.extend_from_slice(&rest);
+        a.extend_from_slice(&MACHINE);
+        run(&a)
+    };
+    let positional = with(&[&i]);
+    let option = with(&["--image", &i]);
+    assert_eq!(positional.code, 0, "{}", positional.stderr);
+    assert_eq!((positional.code, &positional.stdout), (option.code, &option.stdout));
+    let both = with(&[&i, "--image", &i]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+    assert!(both.stderr.contains("cannot be used with"), "{}", both.stderr);
+    let neither = with(&[]);
+    assert_eq!(neither.code, 2, "{}", neither.stderr);
+    assert!(neither.stderr.contains("<IMAGE>"), "{}", neither.stderr);
+}
