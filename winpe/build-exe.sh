@@ -142,7 +142,9 @@ build() {
   version="$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' "$src/Cargo.toml" | head -n1)"
 
   # Resources: application manifest (long paths, supported OS, asInvoker) and version info.
+  # one resource dir per architecture: both builds may share one target dir
   local res="$tdir/resources"
+  if [ "$ARCH" = arm64 ]; then res="$tdir/resources-$TARGET"; fi
   mkdir -p "$res"
   cp "$src/winpe/oemgate.exe.manifest" "$res/oemgate.exe.manifest"
   local v4
@@ -158,8 +160,12 @@ build() {
   fi
 
   # Flags for the Windows target only (host build scripts and proc macros are untouched).
+  # reproducible: no PE time stamp (Zig's linker rejects the flag: zeroed after linking)
+  local no_timestamp=(-C link-arg=-Wl,--no-insert-timestamp)
+  if [ "$ARCH" = arm64 ]; then no_timestamp=(); fi
   local flags=(
     -C target-feature=+crt-static                 # static runtime libraries: no mingw DLLs
+    "${no_timestamp[@]}"
     -C "link-arg=$res/oemgate-res.o"              # manifest + version resource
     --remap-path-prefix "$src=/oemgate"
     --remap-path-prefix "$cargo_home=/cargo"
@@ -167,8 +173,6 @@ build() {
     --remap-path-prefix "$rust_src=/rust"
     --remap-path-prefix "$tdir=/target"            # last match wins: target dir inside src
   )
-  # reproducible: no PE time stamp (Zig's linker rejects this flag: zeroed after linking)
-  if [ "$ARCH" = x64 ]; then flags+=(-C link-arg=-Wl,--no-insert-timestamp); fi
   local IFS=$'\x1f'
   local encoded="${flags[*]}"
   unset IFS
