@@ -165,7 +165,11 @@ fn setup(arch: Arch) -> Option<&'static Setup> {
                 Some(wroot)
             }
         };
-        for dll in ["bcryptprimitives.dll", "faketsenv.dll"] {
+        let mut test_only = vec!["bcryptprimitives.dll", "faketsenv.dll"];
+        if arch == Arch::Arm64 {
+            test_only.push("oemgate-bootevent.exe");
+        }
+        for dll in test_only {
             assert!(
                 prefix.join("drive_c/windows/system32").join(dll).is_file(),
                 "the test-only {dll} is not in {} (tests/wine/run.sh puts it there)",
@@ -236,7 +240,10 @@ fn fake_drives(s: &Setup) {
 
 /// Stops a lingering arm64 wineserver of this prefix, starts one persistent server for the
 /// run (a server per Wine process, emulated, would cost seconds each), and waits until a
-/// client is served. A server that does not come up fails the run.
+/// client is served: the test-only tests/wine/bootevent.c, which sets Wine's boot event
+/// for good (wineboot cannot start under qemu-user; without it, a process started while
+/// another one is in its failed wineboot start waits 5 minutes). A server that does not
+/// come up fails the run.
 fn start_arm64_server(s: &Setup) {
     let _ = s.arm64_server(&["-k"]).status();
     let _ = s.arm64_server(&["-w"]).status();
@@ -244,9 +251,8 @@ fn start_arm64_server(s: &Setup) {
     let start = Instant::now();
     loop {
         std::thread::sleep(Duration::from_millis(200));
-        let mut cmd = s.wine(Path::new("reg"));
-        cmd.args(["query", r"HKEY_CURRENT_USER"]);
-        let o = run_with_timeout(cmd, "arm64 wine reg query (server start)");
+        let cmd = s.wine(Path::new("oemgate-bootevent"));
+        let o = run_with_timeout(cmd, "arm64 wine oemgate-bootevent.exe (server start)");
         if o.code == 0 {
             return;
         }

@@ -6,7 +6,7 @@
 #      machine/imports/size/time stamp)
 #   2. test-only DLLs: bcryptprimitives.dll (ProcessPrng -> RtlGenRandom) and faketsenv.dll
 #      (a stand-in task sequence environment COM object), built with mingw-w64 (x64) or
-#      `zig cc` (arm64)
+#      `zig cc` (arm64); for arm64 also oemgate-bootevent.exe (tests/wine/bootevent.c)
 #   3. a Wine prefix, created once and reused: x64 in target/wineprefix by wineboot; arm64
 #      in target/wineprefix-arm64, laid out by hand (Debian's arm64 Wine from tests/setup.sh,
 #      run under qemu-aarch64; its wineboot cannot run there, so Wine's aarch64-windows DLLs
@@ -85,6 +85,8 @@ arm64() {
     || { echo "wine-tests: arm64 shim does not export ProcessPrng" >&2; exit 1; }
   "${zigcc[@]}" -shared -O2 -s -Wall -Werror \
     -o "$shims/faketsenv.dll" tests/wine/faketsenv.c tests/wine/faketsenv.def -lole32 -loleaut32 -luuid
+  # sets Wine's boot event for good (wineboot cannot start under qemu-user; see the file)
+  "${zigcc[@]}" -O2 -s -Wall -Werror -o "$shims/oemgate-bootevent.exe" tests/wine/bootevent.c -lntdll
   say "arm64 shims built"
 
   # 3. the prefix: system32 holds Wine's own aarch64-windows DLLs and programs (refreshed
@@ -103,7 +105,7 @@ arm64() {
   fi
   ln -sfn ../drive_c "$prefix/dosdevices/c:"
   ln -sfn "$ROOT" "$prefix/dosdevices/z:"
-  cp "$shims/bcryptprimitives.dll" "$shims/faketsenv.dll" "$sys32/"
+  cp "$shims/bcryptprimitives.dll" "$shims/faketsenv.dll" "$shims/oemgate-bootevent.exe" "$sys32/"
   test_env+=(OEMGATE_WINE_EXE_ARM64="$rel/oemgate.exe" OEMGATE_WINE_PROBE_ARM64="$rel/examples/wine-probe.exe"
              OEMGATE_WINEPREFIX_ARM64="$prefix" OEMGATE_WINE_ARM64_ROOT="$wroot")
   ARM64_PREFIX="$prefix" ARM64_ROOT="$wroot"
