@@ -734,7 +734,20 @@ fn platform_probe_under_wine(s: &Setup) {
     assert!(v["ts_unset"].is_null(), "no task sequence under Wine: {v}");
     assert!(v["ts_log_dir"].is_null(), "_SMSTSLogPath is not set: {v}");
     assert_eq!(v["vt_colors"], false, "stdout is a pipe, not a console: {v}");
-    assert_eq!(v["offline_os"], serde_json::json!(["D:\\"]), "offline OS drive scan: {v}");
+    match s.arch {
+        Arch::X64 => assert_eq!(v["offline_os"], serde_json::json!(["D:\\"]), "offline OS drive scan: {v}"),
+        // Under qemu-user the arm64 Wine cannot start other processes (no binfmt_misc), so
+        // its services, the mount manager that publishes drive letters among them, never
+        // run, and the scan finds none of the test drives. The drive scan (the same Rust
+        // code for both architectures) is checked by the x64 run; here only that it answers,
+        // with nothing. Should the arm64 Wine ever publish drives, this fails: then check
+        // ["D:\\"] here too.
+        Arch::Arm64 => assert_eq!(
+            v["offline_os"],
+            serde_json::json!([]),
+            "arm64 Wine now reports drive letters: assert the offline OS drive scan as for x64: {v}"
+        ),
+    }
 
     // Inside a task sequence the engine exports _SMSTSLogPath to the command.
     cmd = wine_cmd(s, probe);
