@@ -669,7 +669,8 @@ fn check_and_match_verdicts_equal_the_linux_build(s: &Setup) {
         images.len(),
         firmware.len()
     );
-    let mut t = Tally::default();
+    // (arguments, path arguments) of every comparison
+    let mut jobs: Vec<(Vec<String>, Vec<String>)> = Vec::new();
     for sub in ["check", "match"] {
         let help = help_of(s, sub);
         // without dumped tables both builds would read different live firmware
@@ -682,10 +683,41 @@ fn check_and_match_verdicts_equal_the_linux_build(s: &Setup) {
                     args.extend(["--index", "1"]);
                 }
                 args.extend(["--acpi-dir", fw.as_str()]);
-                t.compare(s, &args, &[img, fw]);
+                jobs.push((args.iter().map(|a| a.to_string()).collect(), vec![img.clone(), fw.clone()]));
             }
         }
     }
+    // arm64: every Wine process is emulated (about 0.6 s of CPU each, mostly start-up), so
+    // this test, by far the largest, runs its comparisons on two threads; x64 as before.
+    let workers = match s.arch {
+        Arch::X64 => 1,
+        Arch::Arm64 => 2,
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let tallies: Vec<Tally> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut t = Tally::default();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((args, paths)) = jobs.get(i) else { break };
+                        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+                        t.compare(s, &args, &paths);
+                    }
+                    t
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    let mut t = Tally::default();
+    for part in tallies {
+        t.compared += part.compared;
+        t.failures.extend(part.failures);
+    }
+    assert!(t.compared + t.failures.len() >= jobs.len(), "not every comparison ran");
     t.finish("check_and_match");
 }
 
