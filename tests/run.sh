@@ -2,8 +2,9 @@
 # The whole test suite, on a fresh Debian 12 machine with Rust stable:
 #   1. installs the independent tools the tests compare against (tests/setup.sh);
 #   2. parse-checks the WinPE PowerShell scripts;
-#   3. cross-builds the Windows exe with Debian's toolchain (imports, size and time
-#      stamp checked) and runs it under Wine against the Linux build (tests/wine/run.sh);
+#   3. cross-builds the Windows exes, x64 and ARM64 (machine, imports, size and time
+#      stamp checked) and runs each under Wine against the Linux build, the ARM64 one under
+#      arm64 Wine and qemu-user (tests/wine/run.sh);
 #   4. runs every cargo test: unit tests, and integration tests against wimlib, hivex,
 #      ISO tools and 7-Zip, and the qemu firmware boots (SeaBIOS and OVMF), which are
 #      #[ignore]d in a plain cargo test and included here (the Wine tests ran in step 3).

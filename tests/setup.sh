@@ -15,6 +15,7 @@ PACKAGES=(
   qemu-system-x86 ovmf linux-image-amd64  # firmware presented by a real VM (SeaBIOS and OVMF)
   rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64  # the Windows exe cross-build
   wine wine64         # runs the Windows exe in tests
+  qemu-user llvm      # the ARM64 exe under arm64 Wine (qemu-aarch64); PE checks and ARM64 resources (llvm-readobj, llvm-cvtres)
   python3-venv        # winpe/check-powershell.sh: PowerShell parse check (tree-sitter grammar from PyPI)
 )
 
@@ -47,6 +48,64 @@ wimlib_test_images() {
   rm -rf "$dir"
 }
 
+# The ARM64 exe's linker: Zig (PyPI ziglang) driven by cargo-zigbuild (PyPI), pinned, in a
+# private venv (Debian 12 has no ARM64 mingw-w64 C runtime or import libraries).
+ZIGLANG_VERSION=0.17.1
+CARGO_ZIGBUILD_VERSION=0.24.1
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/oemgate"
+zig_venv() {
+  local venv="$CACHE/zig-venv" want="ziglang==$ZIGLANG_VERSION cargo-zigbuild==$CARGO_ZIGBUILD_VERSION"
+  [ "$(cat "$venv/oemgate-pins" 2>/dev/null)" = "$want" ] && return 0
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  # shellcheck disable=SC2086
+  "$venv/bin/pip" install -q --disable-pip-version-check $want
+  echo "$want" > "$venv/oemgate-pins"
+  echo "setup: $want in $venv"
+}
+
+# Debian's arm64 Wine (and the arm64 libraries its loader and ntdll.so need), for running
+# the ARM64 exe under qemu-aarch64: downloaded with a private apt configuration (arm64
+# package lists in the cache, the system's own sources) and unpacked into a private root.
+# Nothing is installed system-wide; dpkg's architectures are not changed.
+WINE_ARM64_VERSION=8.0~repack-4
+wine_arm64() {
+  local base="$CACHE/wine-arm64" root want
+  root="$base/root"
+  want="wine64=$WINE_ARM64_VERSION libwine=$WINE_ARM64_VERSION libc6 libgcc-s1 libunwind8 liblzma5"
+  [ "$(cat "$base/oemgate-pins" 2>/dev/null)" = "$want" ] && [ -x "$root/usr/lib/wine/wine64" ] && return 0
+  rm -rf "$base"
+  mkdir -p "$base/apt/etc/apt/apt.conf.d" "$base/apt/etc/apt/preferences.d" "$base/apt/etc/apt/sources.list.d" \
+    "$base/apt/lists/partial" "$base/apt/cache/archives/partial" "$base/debs" "$root"
+  touch "$base/apt/status"
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    cp /etc/apt/sources.list.d/debian.sources "$base/apt/etc/apt/sources.list.d/"
+  else
+    grep '^deb ' /etc/apt/sources.list > "$base/apt/etc/apt/sources.list"
+  fi
+  cat > "$base/apt/apt.conf" <<EOF
+Dir::State "$base/apt/";
+Dir::State::Lists "$base/apt/lists/";
+Dir::State::status "$base/apt/status";
+Dir::Cache "$base/apt/cache/";
+Dir::Etc "$base/apt/etc/apt/";
+Dir::Etc::TrustedParts "/etc/apt/trusted.gpg.d/";
+APT::Architecture "arm64";
+APT::Architectures { "arm64"; };
+APT::Sandbox::User "root";
+EOF
+  APT_CONFIG="$base/apt/apt.conf" apt-get update -qq
+  # shellcheck disable=SC2086
+  (cd "$base/debs" && APT_CONFIG="$base/apt/apt.conf" apt-get download -qq $want)
+  local deb
+  for deb in "$base"/debs/*.deb; do dpkg-deb -x "$deb" "$root"; done
+  [ -x "$root/usr/lib/wine/wine64" ] && [ -x "$root/usr/lib/wine/wineserver64" ] \
+    || { echo "setup: the arm64 Wine root in $root is incomplete" >&2; exit 1; }
+  rm -rf "$base/debs" "$base/apt/cache"
+  echo "$want" > "$base/oemgate-pins"
+  echo "setup: arm64 Wine $WINE_ARM64_VERSION in $root"
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -56,6 +115,8 @@ if [ ${#missing[@]} -eq 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   wimlib_test_images
+  zig_venv
+  wine_arm64
   exit 0
 fi
 SUDO=""
@@ -67,4 +128,6 @@ $SUDO apt-get update -qq
 # the project does not use qemu-utils.
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 wimlib_test_images
+zig_venv
+wine_arm64
 echo "setup: done"
