@@ -606,24 +606,37 @@ pub fn identity(sources: &TableSources) -> FirmwareFacts {
     let mut facts = FirmwareFacts::default();
     if sources.is_live() {
         facts.source = "live firmware".into();
-        if let Ok(Some(raw)) = crate::platform::smbios_raw() {
-            facts.smbios = smbios::parse_raw(&raw).ok();
-        }
+        facts.smbios = live_smbios().ok().flatten();
         let m = crate::platform::machine();
         facts.firmware_type = m.firmware_type;
         facts.uefi_bitness = m.uefi_bitness;
         facts.cpu_arch = m.cpu_arch;
     } else if let Some(d) = sources.acpi_dir.as_deref().filter(|d| d.is_dir()) {
         facts.source = format!("dumped tables: {}", d.display());
-        facts.smbios = if let Some(p) = find_in_dir(d, "DMI") {
-            read_file_bounded(&p).ok().and_then(|b| smbios::parse_table(&b).ok())
-        } else if let Some(p) = find_in_dir(d, "RSMB") {
-            read_file_bounded(&p).ok().and_then(|b| smbios::parse_rsmb(&b).ok())
-        } else {
-            None
-        };
+        facts.smbios = dumped_smbios(d).ok().flatten();
     }
     facts
+}
+
+/// The live SMBIOS table, parsed; `None` where the platform has none to give.
+fn live_smbios() -> Result<Option<SmbiosFacts>> {
+    match crate::platform::smbios_raw()? {
+        Some(raw) => smbios::parse_raw(&raw).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A dumped SMBIOS table in `dir`: `DMI` (Linux `/sys/firmware/dmi/tables/DMI`) or a
+/// Windows `RSMB` blob; `None` when the folder has neither.
+fn dumped_smbios(dir: &std::path::Path) -> Result<Option<SmbiosFacts>> {
+    let parsed = if let Some(p) = find_in_dir(dir, "DMI") {
+        smbios::parse_table(&read_file_bounded(&p)?).map_err(|e| e.in_file(p.display().to_string()))?
+    } else if let Some(p) = find_in_dir(dir, "RSMB") {
+        smbios::parse_rsmb(&read_file_bounded(&p)?).map_err(|e| e.in_file(p.display().to_string()))?
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(parsed))
 }
 
 /// The tables found, read from the live firmware or from dumps.
@@ -709,12 +722,8 @@ fn read_live(editions: &dyn editions::EditionSource) -> Result<FirmwareFacts> {
     assemble(Tables { msdm, slic, roots, ids }, editions, &mut facts)?;
     let sysfs = platform::tpm_version_major();
     facts.tpm = tpm_facts(table(tpm2::SIGNATURE).transpose(), table(tpm2::TCPA).transpose(), sysfs, true);
-    match platform::smbios_raw() {
-        Ok(Some(raw)) => match smbios::parse_raw(&raw) {
-            Ok(s) => facts.smbios = Some(s),
-            Err(e) => facts.notes.push(format!("SMBIOS: {e}")),
-        },
-        Ok(None) => {}
+    match live_smbios() {
+        Ok(s) => facts.smbios = s,
         Err(e) => facts.notes.push(format!("SMBIOS: {e}")),
     }
     let m = platform::machine();
@@ -815,13 +824,7 @@ fn read_dumps(sources: &TableSources, editions: &dyn editions::EditionSource) ->
     }
     // A raw SMBIOS table (Linux /sys/firmware/dmi/tables/DMI) or a Windows RSMB blob.
     if let Some(d) = &sources.acpi_dir {
-        if let Some(p) = find_in_dir(d, "DMI") {
-            let b = read_file_bounded(&p)?;
-            facts.smbios = Some(smbios::parse_table(&b).map_err(|e| e.in_file(p.display().to_string()))?);
-        } else if let Some(p) = find_in_dir(d, "RSMB") {
-            let b = read_file_bounded(&p)?;
-            facts.smbios = Some(smbios::parse_rsmb(&b).map_err(|e| e.in_file(p.display().to_string()))?);
-        }
+        facts.smbios = dumped_smbios(d)?;
     }
     facts.notes.push("firmware type, Secure Boot and CPU are not known from dumped tables".into());
     Ok(facts)
