@@ -178,8 +178,14 @@ pub(super) fn write_evidence(
     policy: &Policy,
     run: &report::evidence::Run,
 ) -> Option<std::result::Result<PathBuf, Error>> {
-    let dir = a.evidence.clone().or_else(|| policy.evidence_dir.as_ref().map(PathBuf::from))?;
+    let dir = evidence_dir(a, Some(policy))?;
     Some(report::evidence::write(&dir, &report::evidence::record(run), run.at))
+}
+
+/// The evidence folder: `--evidence`, else the policy's `evidence_dir` (when a policy
+/// could be read).
+fn evidence_dir(a: &LicenceArgs, policy: Option<&Policy>) -> Option<PathBuf> {
+    a.evidence.clone().or_else(|| policy?.evidence_dir.as_ref().map(PathBuf::from))
 }
 
 /// Report how writing the evidence went (stderr for a failure, and the log entries);
@@ -362,8 +368,7 @@ pub(super) fn fail_in_sequence(
     let status = super::fail(e);
     let message = e.to_string();
     let mut entries = vec![(format!("{command}: error: {message}"), Severity::Error)];
-    let dir = a.evidence.clone().or_else(|| load_policy(a).ok()?.evidence_dir.map(PathBuf::from));
-    if let Some(dir) = dir {
+    let written = evidence_dir(a, load_policy(a).ok().as_ref()).map(|dir| {
         let sources = TableSources { acpi_dir: a.acpi_dir.clone(), msdm_file: a.from_file.clone(), slic_file: None };
         let machine = firmware::identity(&sources);
         let shown = image.display().to_string();
@@ -375,15 +380,10 @@ pub(super) fn fail_in_sequence(
             exit_code: status.code(),
             message: &message,
         });
-        match report::evidence::write(&dir, &record, at) {
-            Ok(p) => entries.push((format!("evidence record written: {}", p.display()), Severity::Info)),
-            Err(we) => {
-                let msg = format!("evidence record not written: {we}");
-                eprintln!("oemgate: warning: {msg}");
-                entries.push((msg, Severity::Warning));
-            }
-        }
-    }
+        report::evidence::write(&dir, &record, at)
+    });
+    // Reported as for any run, but only ever a warning: the run has failed already.
+    let _ = evidence_outcome(written, &Policy::default(), &mut entries);
     write_log(a, &entries);
     publish_task_sequence_variables(&error_variables(status, &message), a.verbose);
     status

@@ -67,6 +67,27 @@ pub struct MachineRecord {
     pub uefi_bitness: Option<u32>,
 }
 
+impl MachineRecord {
+    /// The SMBIOS identity (maker, model, serial, UUID) with the machine's CPU and firmware.
+    fn of(
+        smbios: Option<&crate::firmware::SmbiosFacts>,
+        cpu_arch: Option<String>,
+        firmware_type: String,
+        uefi_bitness: Option<u32>,
+    ) -> Self {
+        let s = smbios.cloned().unwrap_or_default();
+        MachineRecord {
+            manufacturer: s.manufacturer,
+            model: s.product,
+            serial: s.serial,
+            uuid: s.uuid,
+            cpu_arch,
+            firmware_type,
+            uefi_bitness,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FirmwareRecord {
     /// "live firmware" or the dumps read.
@@ -175,16 +196,12 @@ pub struct Run<'a> {
 pub fn record(run: &Run) -> Record {
     let l = run.licensed;
     let fw = run.firmware;
-    let smbios = fw.smbios.clone().unwrap_or_default();
-    let machine = MachineRecord {
-        manufacturer: smbios.manufacturer,
-        model: smbios.product,
-        serial: smbios.serial,
-        uuid: smbios.uuid,
-        cpu_arch: l.machine.cpu_arch.clone(),
-        firmware_type: word(&l.machine.firmware_type),
-        uefi_bitness: l.machine.uefi_bitness,
-    };
+    let machine = MachineRecord::of(
+        fw.smbios.as_ref(),
+        l.machine.cpu_arch.clone(),
+        word(&l.machine.firmware_type),
+        l.machine.uefi_bitness,
+    );
     let firmware = FirmwareRecord {
         source: fw.source.clone(),
         // Masked from the parser's own key, never from a field --show-key may have filled.
@@ -318,22 +335,18 @@ pub struct Failed<'a> {
 /// The record of a run that ended in an error: verdict `error`, its exit code and the
 /// error as the reason; no firmware, licence or index facts (none were established).
 pub fn failed_record(f: &Failed) -> Record {
-    let smbios = f.machine.smbios.clone().unwrap_or_default();
     Record {
         record: KIND.to_string(),
         schema: SCHEMA,
         oemgate: env!("CARGO_PKG_VERSION").to_string(),
         time: rfc3339(f.at),
         command: f.command.to_string(),
-        machine: MachineRecord {
-            manufacturer: smbios.manufacturer,
-            model: smbios.product,
-            serial: smbios.serial,
-            uuid: smbios.uuid,
-            cpu_arch: f.machine.cpu_arch.clone(),
-            firmware_type: word(&f.machine.firmware_type),
-            uefi_bitness: f.machine.uefi_bitness,
-        },
+        machine: MachineRecord::of(
+            f.machine.smbios.as_ref(),
+            f.machine.cpu_arch.clone(),
+            word(&f.machine.firmware_type),
+            f.machine.uefi_bitness,
+        ),
         firmware: FirmwareRecord { source: f.machine.source.clone(), ..FirmwareRecord::default() },
         licensed: LicenceRecord::default(),
         image: ImageFileRecord { path: f.image.to_string(), ..ImageFileRecord::default() },
