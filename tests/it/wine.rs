@@ -247,6 +247,8 @@ fn fake_drives(s: &Setup) {
 fn start_arm64_server(s: &Setup) {
     let _ = s.arm64_server(&["-k"]).status();
     let _ = s.arm64_server(&["-w"]).status();
+    // The persistent server outlives this call on purpose; tests/wine/run.sh stops it (-k).
+    #[allow(clippy::zombie_processes)]
     s.arm64_server(&["-p"]).spawn().unwrap_or_else(|e| panic!("qemu-aarch64 wineserver64 -p: cannot start: {e}"));
     let start = Instant::now();
     loop {
